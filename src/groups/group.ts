@@ -1,0 +1,313 @@
+/**
+ * A consumer group on one topic: its members, generations and assignment, and
+ * per partition the delivery state (in flight, retries, committed offset). Pulls
+ * hand records to members within their max_in_flight; settles apply acks, nacks
+ * and extends; one timer handles ack deadlines and due retries.
+ */
+import type { Broker } from "../engine/broker.js";
+import type { Topic } from "../engine/topic-registry.js";
+import { viewRecord } from "../engine/wire-views.js";
+import { BatchTooLargeError, InvalidArgumentError, InvalidPartitionError } from "../errors.js";
+import { backoffMs } from "../delivery/backoff.js";
+import { deadLetterRecord } from "../delivery/dead-letter.js";
+import { PartitionDelivery, type InFlight, type Retry } from "../delivery/partition-delivery.js";
+import type { Logger } from "../observability/logger.js";
+import { storedRecordBytes } from "../storage/record-codec.js";
+import type { GroupMeta, StoredRecord, WriteOp } from "../storage/store.js";
+import type { Clock } from "../util/clock.js";
+import { assignPartitions } from "./assignor.js";
+import type { Member } from "./member.js";
+
+export type SettleAction = "ack" | "nack" | "extend";
+
+export interface SettleItem {
+  readonly partition: number;
+  readonly offset: number;
+  readonly action: SettleAction;
+  readonly delayMs: number;
+  readonly reason: string;
+  readonly extendMs: number;
+}
+
+export interface Delivery {
+  readonly partition: number;
+  readonly record: StoredRecord;
+  readonly attempt: number;
+}
+
+/** Records and bytes handed to a member in one stream event. */
+export const PULL_MAX_RECORDS = 500;
+export const PULL_MAX_BYTES = 1024 * 1024;
+
+export class Group {
+  readonly members = new Map<string, Member>();
+  generation = 0;
+  readonly deliveries: PartitionDelivery[];
+  private readonly owners: (Member | undefined)[];
+  private timerAtMs = Infinity;
+  private cancelTimer: () => void = () => undefined;
+  private readonly stopListening: (() => void)[] = [];
+  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    readonly meta: GroupMeta,
+    readonly topic: Topic,
+    committed: ReadonlyMap<number, number>,
+    private readonly broker: Broker,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.deliveries = topic.logs.map((log) => new PartitionDelivery(log.partition, committed.get(log.partition) ?? log.startOffset));
+    this.owners = topic.logs.map(() => undefined);
+    for (const log of topic.logs) this.stopListening.push(log.onDurable(() => this.owners[log.partition]?.notify()));
+  }
+
+  get name(): string {
+    return this.meta.group;
+  }
+
+  // ---- membership --------------------------------------------------------
+
+  join(member: Member): void {
+    this.members.set(member.id, member);
+    this.rebalance();
+  }
+
+  leave(member: Member): void {
+    if (!this.members.delete(member.id)) return;
+    const now = this.clock.nowMs();
+    for (const d of this.deliveries) {
+      for (const entry of [...d.inFlight.values()]) if (entry.memberId === member.id) d.release(entry, now);
+    }
+    member.inFlight = 0;
+    this.rebalance();
+  }
+
+  private rebalance(): void {
+    this.generation++;
+    const previous = new Map([...this.members.values()].map((m) => [m.id, m.partitions] as const));
+    const next = assignPartitions(this.deliveries.length, [...this.members.keys()], previous);
+    const now = this.clock.nowMs();
+    for (const member of this.members.values()) {
+      const partitions = next.get(member.id) ?? [];
+      for (const p of partitions) {
+        if (this.owners[p] === member) continue;
+        // The partition moves: deliveries made to others come back, due now.
+        const d = this.deliveries[p]!;
+        for (const entry of [...d.inFlight.values()]) {
+          const holder = this.members.get(entry.memberId);
+          if (holder) holder.inFlight--;
+          d.release(entry, now);
+        }
+        this.owners[p] = member;
+      }
+    }
+    for (let p = 0; p < this.owners.length; p++) {
+      const owner = this.owners[p];
+      if (owner && !this.members.has(owner.id)) this.owners[p] = undefined;
+    }
+    for (const member of this.members.values()) {
+      member.assign({ memberId: member.id, generation: this.generation, partitions: next.get(member.id) ?? [] });
+    }
+    this.log.debug({ group: this.name, generation: this.generation, members: this.members.size }, "rebalanced");
+  }
+
+  // ---- delivery ----------------------------------------------------------
+
+  /** Hands `member` the next records of its partitions: due retries first, then new records. */
+  pull(member: Member): Delivery[] {
+    const capacity = Math.min(PULL_MAX_RECORDS, member.maxInFlight - member.inFlight);
+    if (capacity <= 0 || member.partitions.length === 0) return [];
+    const now = this.clock.nowMs();
+    const out: Delivery[] = [];
+    let bytes = 0;
+    const parts = member.partitions;
+    const first = member.pullRotation++ % parts.length;
+    for (let i = 0; i < parts.length && out.length < capacity && bytes < PULL_MAX_BYTES; i++) {
+      const p = parts[(first + i) % parts.length]!;
+      if (this.owners[p] !== member) continue;
+      const d = this.deliveries[p]!;
+      const log = this.topic.logs[p]!;
+      for (const retry of d.retries.size > 0 ? d.dueRetries(now) : []) {
+        if (out.length >= capacity) break;
+        const [stored] = this.broker.read(log, retry.offset, 1, Infinity);
+        if (!stored || stored.offset !== retry.offset) {
+          d.markDone(retry.offset);
+          continue;
+        }
+        const entry = d.deliverRetry(retry, member.id, now, this.meta.ackDeadlineMs);
+        out.push({ partition: p, record: stored, attempt: entry.failures + 1 });
+        bytes += stored.value.length;
+      }
+      const room = Math.min(capacity - out.length, d.windowRoom(), log.durableEnd - d.cursor);
+      if (room <= 0) continue;
+      for (const stored of this.broker.read(log, d.cursor, room, PULL_MAX_BYTES - bytes)) {
+        if (stored.offset !== d.cursor) break;
+        d.deliverNew(stored.offset, member.id, now, this.meta.ackDeadlineMs);
+        out.push({ partition: p, record: stored, attempt: 1 });
+        bytes += stored.value.length;
+      }
+    }
+    if (out.length > 0) {
+      member.inFlight += out.length;
+      this.armTimer(now + this.meta.ackDeadlineMs);
+    }
+    return out;
+  }
+
+  /** Applies acks, nacks and extends; resolves (with one outcome per item) once any moved committed offset is durable. */
+  async settle(memberId: string, items: readonly SettleItem[], maxItems: number): Promise<boolean[]> {
+    if (items.length > maxItems) throw new BatchTooLargeError(`ack of ${items.length} items exceeds max_batch_records ${maxItems}; split it`);
+    for (const item of items) {
+      if (!this.deliveries[item.partition] || !Number.isInteger(item.partition)) {
+        throw new InvalidPartitionError(this.topic.meta.name, item.partition, this.deliveries.length);
+      }
+      if (item.delayMs < 0 || item.extendMs < 0) throw new InvalidArgumentError("delay_ms and extend_ms must be 0 or more");
+    }
+    const now = this.clock.nowMs();
+    const advanced = new Set<number>();
+    const outcomes = items.map((item) => {
+      const d = this.deliveries[item.partition]!;
+      const entry = d.inFlight.get(item.offset);
+      if (item.action === "ack") {
+        if (!d.isPending(item.offset)) return false;
+        if (entry) this.releaseSlot(entry);
+        if (d.markDone(item.offset)) advanced.add(item.partition);
+        return true;
+      }
+      if (!entry || entry.memberId !== memberId) return false;
+      if (item.action === "extend") {
+        entry.deadlineMs = now + (item.extendMs || this.meta.ackDeadlineMs);
+        return true;
+      }
+      this.failDelivery(d, entry, item.reason || "nacked", item.delayMs > 0 ? item.delayMs : undefined);
+      return true;
+    });
+    if (advanced.size > 0) await this.persistOffsets([...advanced]);
+    return outcomes;
+  }
+
+  private releaseSlot(entry: InFlight): void {
+    const member = this.members.get(entry.memberId);
+    if (!member) return;
+    member.inFlight--;
+    member.notify();
+  }
+
+  /** A nack or a timeout: retry after a delay, or dead-letter after max attempts. */
+  private failDelivery(d: PartitionDelivery, entry: InFlight, reason: string, delayMs: number | undefined): void {
+    this.releaseSlot(entry);
+    const failures = entry.failures + 1;
+    const now = this.clock.nowMs();
+    if (failures >= this.meta.maxAttempts) {
+      d.inFlight.delete(entry.offset);
+      void this.deadLetter(d, entry.offset, failures, reason);
+      return;
+    }
+    const retry = d.fail(entry, now + (delayMs ?? backoffMs(failures, this.meta.backoffMinMs, this.meta.backoffMaxMs)), reason);
+    this.armTimer(retry.dueMs);
+  }
+
+  private async deadLetter(d: PartitionDelivery, offset: number, attempts: number, lastError: string): Promise<void> {
+    d.deadLettering.add(offset);
+    const task = (async () => {
+      const [stored] = this.broker.read(this.topic.logs[d.partition]!, offset, 1, Infinity);
+      if (stored && stored.offset === offset) {
+        const bytes = deadLetterRecord(storedRecordBytes(stored.value), {
+          topic: this.topic.meta.name,
+          group: this.name,
+          partition: d.partition,
+          offset,
+          attempts,
+          lastError,
+        });
+        await this.broker.ensureTopic(this.meta.deadLetterTopic, 1);
+        await this.broker.produce({ topic: this.meta.deadLetterTopic, records: [viewRecord(bytes)], partition: undefined, producerId: "", firstSequence: 0 });
+      }
+      if (!d.deadLettering.has(offset)) return; // reset meanwhile
+      if (d.markDone(offset)) await this.persistOffsets([d.partition]);
+      this.log.info({ group: this.name, partition: d.partition, offset, attempts }, "dead-lettered");
+    })();
+    this.track(task);
+    try {
+      await task;
+    } catch (err) {
+      if (this.closed) return;
+      this.log.warn({ err, group: this.name, offset }, "dead-lettering failed; will retry");
+      d.deadLettering.delete(offset);
+      const retry: Retry = { offset, failures: attempts - 1, dueMs: this.clock.nowMs() + this.meta.backoffMaxMs, lastError };
+      d.retries.set(offset, retry);
+      this.armTimer(retry.dueMs);
+    }
+  }
+
+  private persistOffsets(partitions: readonly number[]): Promise<void> {
+    const ops: WriteOp[] = partitions.map((p) => ({
+      kind: "groupOffset",
+      topicId: this.topic.meta.id,
+      group: this.name,
+      partition: p,
+      offset: this.deliveries[p]!.committed,
+    }));
+    return this.track(this.broker.commits.submit(ops));
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    const tracked = promise.finally(() => this.pendingWrites.delete(tracked));
+    tracked.catch(() => undefined);
+    this.pendingWrites.add(tracked);
+    return promise;
+  }
+
+  // ---- timers ------------------------------------------------------------
+
+  private armTimer(atMs: number): void {
+    if (this.closed || atMs >= this.timerAtMs) return;
+    this.cancelTimer();
+    this.timerAtMs = atMs;
+    this.cancelTimer = this.clock.setTimer(Math.max(0, atMs - this.clock.nowMs()), () => this.onTimer());
+  }
+
+  /** Times out overdue deliveries and wakes owners of due retries. */
+  onTimer(): void {
+    this.timerAtMs = Infinity;
+    if (this.closed) return;
+    const now = this.clock.nowMs();
+    let next = Infinity;
+    for (const d of this.deliveries) {
+      for (const entry of [...d.inFlight.values()]) {
+        if (entry.deadlineMs <= now) this.failDelivery(d, entry, "ack deadline exceeded", undefined);
+      }
+      for (const retry of d.retries.values()) if (retry.dueMs <= now) this.owners[d.partition]?.notify();
+      next = Math.min(next, d.nextWakeMs());
+    }
+    // Retries that are due stay due until pulled: look again soon rather than spin.
+    if (next <= now) next = now + 100;
+    if (next !== Infinity) this.armTimer(next);
+  }
+
+  // ---- admin -------------------------------------------------------------
+
+  owner(partition: number): Member | undefined {
+    return this.owners[partition];
+  }
+
+  /** Moves committed offsets (no members allowed; the caller checks). */
+  async resetOffsets(offsets: ReadonlyMap<number, number>): Promise<void> {
+    for (const [p, offset] of offsets) this.deliveries[p]!.reset(offset);
+    await this.persistOffsets([...offsets.keys()]);
+  }
+
+  /** Resolves when offset writes and dead-lettering in progress have settled. */
+  async drain(): Promise<void> {
+    while (this.pendingWrites.size > 0) await Promise.allSettled([...this.pendingWrites]);
+  }
+
+  close(error?: Error): void {
+    this.closed = true;
+    this.cancelTimer();
+    for (const stop of this.stopListening) stop();
+    for (const member of this.members.values()) member.end(error);
+  }
+}

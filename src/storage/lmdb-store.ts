@@ -1,0 +1,173 @@
+/**
+ * The LMDB store: the only module that imports lmdb. One environment with two
+ * databases: `records` (binary keys from keys.ts, stored bytes from record-codec.ts)
+ * and `meta` (ordered-binary array keys, msgpack values).
+ */
+import { mkdirSync } from "node:fs";
+import { open, type Database, type RootDatabase } from "lmdb";
+import { metaKeys, offsetOfKey, partitionRange, recordKey, type MetaKey } from "./keys.js";
+import type { GroupMeta, ProducerState, Store, StoredRecord, TopicMeta, WriteOp } from "./store.js";
+
+export interface LmdbStoreOptions {
+  /** The environment's folder; created if missing. */
+  readonly path: string;
+  /** fsync each commit before it resolves. @defaultValue true */
+  readonly sync?: boolean;
+}
+
+/** How many records one background delete transaction removes. */
+const DELETE_CHUNK_RECORDS = 10_000;
+
+export class LmdbStore implements Store {
+  private readonly env: RootDatabase;
+  private readonly records: Database<Buffer, Buffer>;
+  private readonly meta: Database<unknown, MetaKey>;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: LmdbStoreOptions) {
+    mkdirSync(options.path, { recursive: true });
+    const sync = options.sync ?? true;
+    // overlappingSync off: a commit resolves only after its fsync, so "written" means "on disk".
+    this.env = open({ path: options.path, overlappingSync: false, noSync: !sync, maxDbs: 8 });
+    this.records = this.env.openDB<Buffer, Buffer>({ name: "records", keyEncoding: "binary", encoding: "binary" });
+    this.meta = this.env.openDB<unknown, MetaKey>({ name: "meta" });
+  }
+
+  loadTopics(): TopicMeta[] {
+    const out: TopicMeta[] = [];
+    for (const { value } of this.meta.getRange({ start: ["topic"], end: ["topic", "\uffff"] })) {
+      out.push(value as TopicMeta);
+    }
+    return out;
+  }
+
+  nextTopicId(): number {
+    const stored = this.meta.get(metaKeys.nextTopicId) as number | undefined;
+    return stored ?? 1;
+  }
+
+  loadProducerStates(): ProducerState[] {
+    const out: ProducerState[] = [];
+    for (const { value } of this.meta.getRange({ start: ["producer"], end: ["producer", "\uffff"] })) {
+      out.push(value as ProducerState);
+    }
+    return out;
+  }
+
+  loadGroups(): GroupMeta[] {
+    const out: GroupMeta[] = [];
+    for (const { value } of this.meta.getRange({ start: ["group"], end: ["group", Number.MAX_SAFE_INTEGER] })) {
+      out.push(value as GroupMeta);
+    }
+    return out;
+  }
+
+  loadGroupOffsets(topicId: number, group: string): Map<number, number> {
+    const out = new Map<number, number>();
+    const start = metaKeys.groupOffset(topicId, group, 0);
+    const end = metaKeys.groupOffset(topicId, group, 0x7fff_ffff);
+    for (const { key, value } of this.meta.getRange({ start, end })) {
+      out.set(key[3] as number, value as number);
+    }
+    return out;
+  }
+
+  partitionEnd(topicId: number, partition: number): number {
+    const { start } = partitionRange(topicId, partition);
+    const last = recordKey(topicId, partition, Number.MAX_SAFE_INTEGER);
+    for (const key of this.records.getKeys({ start: last, end: start, reverse: true, limit: 1 })) {
+      return offsetOfKey(key) + 1;
+    }
+    return 0;
+  }
+
+  partitionStart(topicId: number, partition: number, end: number): number {
+    const { start, end: stop } = partitionRange(topicId, partition);
+    for (const key of this.records.getKeys({ start, end: stop, limit: 1 })) return offsetOfKey(key);
+    return end;
+  }
+
+  readRecords(topicId: number, partition: number, fromOffset: number, maxRecords: number, maxBytes: number): StoredRecord[] {
+    const out: StoredRecord[] = [];
+    const { end } = partitionRange(topicId, partition);
+    let bytes = 0;
+    for (const { key, value } of this.records.getRange({ start: recordKey(topicId, partition, fromOffset), end, limit: maxRecords })) {
+      if (out.length > 0 && bytes + value.length > maxBytes) break;
+      bytes += value.length;
+      out.push({ offset: offsetOfKey(key), value });
+    }
+    return out;
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    await this.env.transaction(() => {
+      for (const op of ops) this.apply(op);
+    });
+  }
+
+  private apply(op: WriteOp): void {
+    switch (op.kind) {
+      case "record":
+        this.records.putSync(recordKey(op.topicId, op.partition, op.offset), op.value as Buffer);
+        return;
+      case "topic":
+        this.meta.putSync(metaKeys.topic(op.meta.name), op.meta);
+        if (op.meta.id >= this.nextTopicId()) this.meta.putSync(metaKeys.nextTopicId, op.meta.id + 1);
+        return;
+      case "deleteTopic":
+        this.meta.removeSync(metaKeys.topic(op.meta.name));
+        this.meta.putSync(metaKeys.deletedTopic(op.meta.id), op.meta.partitions);
+        return;
+      case "producer":
+        this.meta.putSync(metaKeys.producer(op.state.producerId, op.state.topicId, op.state.partition), op.state);
+        return;
+      case "deleteProducer":
+        this.meta.removeSync(metaKeys.producer(op.producerId, op.topicId, op.partition));
+        return;
+      case "group":
+        this.meta.putSync(metaKeys.group(op.meta.topicId, op.meta.group), op.meta);
+        return;
+      case "deleteGroup": {
+        this.meta.removeSync(metaKeys.group(op.topicId, op.group));
+        const start = metaKeys.groupOffset(op.topicId, op.group, 0);
+        const end = metaKeys.groupOffset(op.topicId, op.group, 0x7fff_ffff);
+        for (const key of this.meta.getKeys({ start, end })) this.meta.removeSync(key);
+        return;
+      }
+      case "groupOffset":
+        this.meta.putSync(metaKeys.groupOffset(op.topicId, op.group, op.partition), op.offset);
+        return;
+    }
+  }
+
+  /** Deletes a deleted topic's records in chunks, then forgets the topic id. */
+  async removeTopicRecords(topicId: number, partitions: number): Promise<void> {
+    for (let p = 0; p < partitions; p++) {
+      const { start, end } = partitionRange(topicId, p);
+      for (;;) {
+        const keys = [...this.records.getKeys({ start, end, limit: DELETE_CHUNK_RECORDS })];
+        if (keys.length === 0) break;
+        await this.env.transaction(() => {
+          for (const key of keys) this.records.removeSync(key);
+        });
+      }
+    }
+    await this.env.transaction(() => {
+      this.meta.removeSync(metaKeys.deletedTopic(topicId));
+    });
+  }
+
+  /** Topics deleted before a restart whose records are not yet removed. */
+  pendingTopicDeletions(): { topicId: number; partitions: number }[] {
+    const out: { topicId: number; partitions: number }[] = [];
+    for (const { key, value } of this.meta.getRange({ start: ["deleted-topic"], end: ["deleted-topic", Number.MAX_SAFE_INTEGER] })) {
+      out.push({ topicId: key[1] as number, partitions: value as number });
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.env.close();
+    return this.closing;
+  }
+}
