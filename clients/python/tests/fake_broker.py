@@ -1,7 +1,9 @@
 """An in-process stand-in for the broker's produce path and errors, for unit tests.
 
-It implements DescribeTopic, ProduceBatch (with idempotent sequences) and Fetch in memory,
-and can inject failures: ``fail_after_apply`` answers UNAVAILABLE after appending (a lost
+It implements DescribeTopic, ProduceBatch (with idempotent sequences), Fetch, and a
+one-member-per-group Subscribe/Ack (every partition to the newest stream; ack, nack with
+delay, redelivery with attempt + 1) in memory. ``drop_streams()`` ends open Subscribe
+streams with UNAVAILABLE, as a broker restart does. It can also inject produce failures: ``fail_after_apply`` answers UNAVAILABLE after appending (a lost
 reply), ``fail_before_apply`` answers UNAVAILABLE without appending. It is no substitute
 for the real broker: the scenario tests run against that.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from concurrent import futures
 from dataclasses import dataclass, field
 
@@ -33,7 +36,18 @@ class FakeBroker(broker_pb2_grpc.BrokerServiceServicer, admin_pb2_grpc.AdminServ
         self.produce_calls = 0
         self.fail_after_apply = 0
         self.fail_before_apply = 0
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        self.ack_calls = 0
+        self.subscribe_calls = 0
+        self.changed = threading.Condition(self.lock)
+        # (topic, group) → {(partition, offset): done | attempt count}
+        self.done: dict[tuple[str, str], set[tuple[int, int]]] = {}
+        self.attempts: dict[tuple[str, str], dict[tuple[int, int], int]] = {}
+        self.not_before: dict[tuple[str, str], dict[tuple[int, int], float]] = {}
+        self.in_flight: dict[tuple[str, str], dict[tuple[int, int], str]] = {}
+        self.members: dict[tuple[str, str], str] = {}
+        self.stream_epoch = 0
+        self.subscribe_error: tuple[grpc.StatusCode, str] | None = None  # (code, reason) to refuse with
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
         broker_pb2_grpc.add_BrokerServiceServicer_to_server(self, self.server)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(self, self.server)
         port = self.server.add_insecure_port("127.0.0.1:0")
@@ -105,12 +119,86 @@ class FakeBroker(broker_pb2_grpc.BrokerServiceServicer, admin_pb2_grpc.AdminServ
                 if seqs is not None:
                     seqs.append(offset)
                 offsets.append(offset)
+            self.changed.notify_all()
             if self.fail_after_apply > 0:
                 self.fail_after_apply -= 1
                 self._abort(context, grpc.StatusCode.UNAVAILABLE, "SHUTTING_DOWN", "injected: reply lost")
             return broker_pb2.ProduceBatchResponse(
                 partitions=[p] * len(offsets), offsets=offsets, append_time_ms=now, duplicates=duplicates
             )
+
+    def drop_streams(self) -> None:
+        with self.lock:
+            self.stream_epoch += 1
+            self.changed.notify_all()
+
+    def Subscribe(self, request, context):  # noqa: N802
+        gk = (request.topic, request.group)
+        member = uuid.uuid4().hex
+        if self.subscribe_error is not None:
+            self._abort(context, self.subscribe_error[0], self.subscribe_error[1], "injected: refused")
+        with self.lock:
+            self.subscribe_calls += 1
+            topic = self._topic(request.topic, True, context)
+            epoch = self.stream_epoch
+            self.members[gk] = member
+            for d in (self.done, self.attempts, self.not_before, self.in_flight):
+                d.setdefault(gk, {} if d is not self.done else set())  # type: ignore[arg-type]
+            # A new member takes over: what the old one had in flight comes again.
+            self.in_flight[gk].clear()
+            parts = list(range(len(topic.partitions)))
+        yield broker_pb2.SubscribeResponse(
+            assignment=broker_pb2.Assignment(member_id=member, generation=self.subscribe_calls, partitions=parts)
+        )
+        while True:
+            with self.lock:
+                if self.stream_epoch != epoch:
+                    context.abort(grpc.StatusCode.UNAVAILABLE, "injected: stream dropped")
+                if not context.is_active() or self.members.get(gk) != member:
+                    return
+                now = time.monotonic()
+                batch = []
+                wake = now + 0.2
+                for p, log in enumerate(topic.partitions):
+                    for rec in log:
+                        key = (p, rec.offset)
+                        if key in self.done[gk] or key in self.in_flight[gk]:
+                            continue
+                        due = self.not_before[gk].get(key, 0.0)
+                        if due > now:
+                            wake = min(wake, due)
+                            continue
+                        attempt = self.attempts[gk].get(key, 0) + 1
+                        self.attempts[gk][key] = attempt
+                        self.in_flight[gk][key] = member
+                        out = common_pb2.ConsumedRecord()
+                        out.CopyFrom(rec)
+                        out.attempt = attempt
+                        batch.append(out)
+                if not batch:
+                    self.changed.wait(max(0.0, wake - now))
+                    continue
+            yield broker_pb2.SubscribeResponse(records=broker_pb2.RecordBatch(records=batch))
+
+    def Ack(self, request, context):  # noqa: N802
+        gk = (request.topic, request.group)
+        with self.lock:
+            self.ack_calls += 1
+            outcomes = []
+            for item in request.items:
+                key = (item.partition, item.offset)
+                if self.in_flight.get(gk, {}).get(key) is None:
+                    outcomes.append(broker_pb2.ACK_OUTCOME_NOT_IN_FLIGHT)
+                    continue
+                if item.action == broker_pb2.ACK_ACTION_NACK:
+                    del self.in_flight[gk][key]
+                    self.not_before[gk][key] = time.monotonic() + item.delay_ms / 1000.0
+                elif item.action != broker_pb2.ACK_ACTION_EXTEND:
+                    del self.in_flight[gk][key]
+                    self.done[gk].add(key)
+                outcomes.append(broker_pb2.ACK_OUTCOME_OK)
+            self.changed.notify_all()
+            return broker_pb2.AckResponse(outcomes=outcomes)
 
     def Fetch(self, request, context):  # noqa: N802
         with self.lock:
