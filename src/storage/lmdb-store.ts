@@ -73,9 +73,11 @@ export class LmdbStore implements Store {
   }
 
   partitionEnd(topicId: number, partition: number): number {
-    const { start } = partitionRange(topicId, partition);
+    // Reverse ranges exclude `end`: the 8-byte (topic, partition) prefix sorts just
+    // below the partition's first key, so offset 0 is included.
+    const prefix = partitionRange(topicId, partition).start.subarray(0, 8);
     const last = recordKey(topicId, partition, Number.MAX_SAFE_INTEGER);
-    for (const key of this.records.getKeys({ start: last, end: start, reverse: true, limit: 1 })) {
+    for (const key of this.records.getKeys({ start: last, end: prefix, reverse: true, limit: 1 })) {
       return offsetOfKey(key) + 1;
     }
     return 0;
