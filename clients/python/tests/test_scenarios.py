@@ -33,7 +33,10 @@ def receive_until(
     while not done(got):
         left = deadline - time.monotonic()
         if left <= 0:
-            pytest.fail(f"timed out after {timeout_s} s with {len(got)} messages: {got}")
+            pytest.fail(
+                f"timed out after {timeout_s} s with {len(got)} messages: {got}; consumer has subscribed "
+                f"{consumer.subscriptions} times, assignment {consumer.assignment}"
+            )
         msg = consumer.receive(timeout_s=min(left, 0.5))
         if msg is not None:
             got.append(msg)
