@@ -13,6 +13,9 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
+// maxMessageBytes matches the broker's default max_request_bytes.
+const maxMessageBytes = 64 << 20
+
 // Client is a connection to one Ferry broker. It is safe for concurrent use;
 // make one per process and share it between Producers, Consumers and Admin.
 type Client struct {
@@ -65,6 +68,8 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 			},
 			MinConnectTimeout: 5 * time.Second,
 		}),
+		// The broker accepts and sends messages up to 64 MiB (grpc-go's default is 4 MiB).
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
 		grpc.WithChainUnaryInterceptor(unaryErrors),
 		grpc.WithChainStreamInterceptor(streamErrors),
 	}
