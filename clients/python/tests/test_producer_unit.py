@@ -42,7 +42,7 @@ def test_keyed_records_follow_murmur2_and_keep_order(fake: FakeBroker, client: f
 def test_many_threads_share_batches(fake: FakeBroker, client: ferry_client.Client) -> None:
     results: list[ferry_client.Position] = []
     lock = threading.Lock()
-    with client.producer("t", linger_ms=50, max_batch_records=100) as producer:
+    with client.producer("t", linger_ms=200, max_batch_records=100) as producer:
 
         def worker(n: int) -> None:
             pos = producer.send(f"w{n}", partition=0)

@@ -22,7 +22,7 @@ class Backoff:
         """The next delay in seconds; every call doubles the ceiling."""
         ceiling = min(self.max_ms, self.min_ms * (2 ** min(self.attempt, 30)))
         self.attempt += 1
-        return ceiling * (0.5 + 0.5 * self._rng.random()) / 1000.0
+        return float(ceiling * (0.5 + 0.5 * self._rng.random()) / 1000.0)
 
     def reset(self) -> None:
         self.attempt = 0

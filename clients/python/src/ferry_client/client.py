@@ -49,11 +49,11 @@ class Client:
     ) -> None:
         self.addr = addr
         self.timeout_s = timeout_s
-        options = dict(DEFAULT_CHANNEL_OPTIONS)
+        options: dict[str, int | str] = dict(DEFAULT_CHANNEL_OPTIONS)
         options.update(dict(channel_options))
         self.channel = grpc.insecure_channel(addr, options=list(options.items()))
-        self.broker = broker_pb2_grpc.BrokerServiceStub(self.channel)
-        self.admin_stub = admin_pb2_grpc.AdminServiceStub(self.channel)
+        self.broker = broker_pb2_grpc.BrokerServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        self.admin_stub = admin_pb2_grpc.AdminServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self._closed = False
 
     def call(self, method: Callable[..., Resp], request: object, timeout_s: float | None = None) -> Resp:

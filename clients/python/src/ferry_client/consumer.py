@@ -17,7 +17,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Callable, Iterator, Union
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Union
 
 import grpc
 
@@ -66,6 +66,10 @@ class Assignment:
     member_id: str
     generation: int
     partitions: tuple[int, ...]
+
+
+class _Cancellable(Protocol):
+    def cancel(self) -> bool: ...
 
 
 class _Closed:
@@ -132,7 +136,7 @@ class Consumer:
         self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
         self._cv = threading.Condition()
         self._assignment: Assignment | None = None
-        self._call: grpc.Call | None = None
+        self._call: _Cancellable | None = None
         self._closed = threading.Event()
         self._error: FerryError | None = None
         #: How many times the consumer (re)subscribed; 1 after the first join.

@@ -363,7 +363,7 @@ class Producer:
             return
         call.add_done_callback(lambda f: self._on_call_done(batch, f))
 
-    def _on_call_done(self, batch: _Batch, call: grpc.Future) -> None:
+    def _on_call_done(self, batch: _Batch, call: grpc.Future[broker_pb2.ProduceBatchResponse]) -> None:
         try:
             self._done(batch, call.result(), None)
         except grpc.RpcError as err:
