@@ -11,10 +11,17 @@ reqs="$repo/clients/python/requirements-dev.txt"
 pyproject="$repo/clients/python/pyproject.toml"
 stamp="$venv/.ferry-python-setup.stamp"
 
+# Python 3.11 (FERRY_PYTHON overrides); a python3 of 3.11 or newer will do when
+# python3.11 itself is not on PATH.
 python_bin="${FERRY_PYTHON:-python3.11}"
 if ! command -v "$python_bin" >/dev/null 2>&1; then
-  echo "setup-python: $python_bin not found on PATH (set FERRY_PYTHON to a Python 3.11)" >&2
-  exit 1
+  if [[ -z "${FERRY_PYTHON:-}" ]] && command -v python3 >/dev/null 2>&1 \
+    && python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    python_bin=python3
+  else
+    echo "setup-python: ${python_bin} not found on PATH (install Python 3.11 or set FERRY_PYTHON)" >&2
+    exit 1
+  fi
 fi
 
 want="$(cat "$reqs" "$pyproject" | sha256sum | cut -d' ' -f1)"
