@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Go code generators and CLI tools into <repo>/.tools/bin (gitignored).
-# Idempotent: a tool already present at its path is skipped. Fails loudly on error.
+# Idempotent: a tool already present at its path (for the generators: at the
+# version go.mod pins) is skipped. Fails loudly on error.
 #
-#   protoc-gen-go, protoc-gen-go-grpc  versions pinned by clients/go/go.mod (`tool` block)
+#   protoc-gen-go, protoc-gen-go-grpc  versions pinned by clients/go/go.mod: its `tool`
+#                                      block (added with `go get -tool <pkg>@<version>`),
+#                                      installed with `GOBIN=.tools/bin go install tool`
 #   grpcurl                            v1.9.3
 #   ghz                                v0.121.0
 set -euo pipefail
@@ -13,10 +16,23 @@ mkdir -p "$bin"
 
 command -v go >/dev/null 2>&1 || { echo "setup-go-tools: go is not installed" >&2; exit 1; }
 
-if [[ -x "$bin/protoc-gen-go" && -x "$bin/protoc-gen-go-grpc" ]]; then
-  echo "setup-go-tools: protoc-gen-go, protoc-gen-go-grpc present"
+# installed_version BINARY MODULE: the version of MODULE the binary was built from.
+installed_version() {
+  [[ -x "$1" ]] || return 0
+  go version -m "$1" 2>/dev/null | awk -v m="$2" '$1 == "mod" && $2 == m { print $3 }'
+}
+# wanted_version MODULE: the version clients/go/go.mod pins.
+wanted_version() {
+  (cd "$repo/clients/go" && go list -m -f '{{.Version}}' "$1")
+}
+
+gen_go_want="$(wanted_version google.golang.org/protobuf)"
+gen_grpc_want="$(wanted_version google.golang.org/grpc/cmd/protoc-gen-go-grpc)"
+if [[ "$(installed_version "$bin/protoc-gen-go" google.golang.org/protobuf)" == "$gen_go_want" &&
+      "$(installed_version "$bin/protoc-gen-go-grpc" google.golang.org/grpc/cmd/protoc-gen-go-grpc)" == "$gen_grpc_want" ]]; then
+  echo "setup-go-tools: protoc-gen-go $gen_go_want, protoc-gen-go-grpc $gen_grpc_want present"
 else
-  echo "setup-go-tools: installing protoc-gen-go, protoc-gen-go-grpc from clients/go/go.mod"
+  echo "setup-go-tools: installing protoc-gen-go $gen_go_want, protoc-gen-go-grpc $gen_grpc_want (clients/go/go.mod)"
   (cd "$repo/clients/go" && GOBIN="$bin" go install tool)
 fi
 
