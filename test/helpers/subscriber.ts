@@ -55,8 +55,8 @@ export class TestSubscriber {
     if (this.error) throw this.error;
   }
 
-  async settle(records: readonly ConsumedRecord[], action = AckAction.ACK, extra: Partial<MessageInitShape<typeof AckItemSchema>> = {}) {
-    const items = records.map((r) => ({ partition: r.partition, offset: r.offset, action, ...extra }));
+  async settle(records: readonly ConsumedRecord[], action = AckAction.ACK, extra: { delayMs?: bigint; reason?: string; extendMs?: bigint } = {}) {
+    const items: MessageInitShape<typeof AckItemSchema>[] = records.map((r) => ({ partition: r.partition, offset: r.offset, action, ...extra }));
     return this.clients.broker.ack({ topic: this.request.topic!, group: this.request.group!, memberId: this.memberId, items });
   }
 
