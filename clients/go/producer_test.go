@@ -74,23 +74,43 @@ func TestProducerRetryKeepsSequences(t *testing.T) {
 func TestProducerPartitionsAndBatches(t *testing.T) {
 	log := newIdempotentLog()
 	c := startFake(t, &fakeBroker{describeTopic: partitions(4), produceBatch: log.append})
-	p := c.NewProducer("t", WithLinger(50*time.Millisecond), WithMaxBatchRecords(100))
+	// A long linger, so that the 20 goroutines surely meet in one batch per
+	// key even on a loaded machine; Flush below sends them without waiting.
+	p := c.NewProducer("t", WithLinger(time.Minute), WithMaxBatchRecords(100))
 	defer p.Close()
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
+	var queued sync.WaitGroup
 	errs := make(chan error, 20)
+	queued.Add(20)
 	for i := range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			key := []byte(fmt.Sprintf("k%d", i%2))
+			queued.Done()
 			pos, err := p.Send(ctx, Record{Key: key, Value: []byte("v")})
 			if err == nil && pos.Partition != KeyPartition(key, 4) {
 				err = fmt.Errorf("key %s landed on %d, want %d", key, pos.Partition, KeyPartition(key, 4))
 			}
 			errs <- err
 		}()
+	}
+	queued.Wait()
+	waitUntil(t, func() bool { // all 20 records are in open batches
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		n := 0
+		for _, q := range p.parts {
+			if q.open != nil {
+				n += len(q.open.records)
+			}
+		}
+		return n == 20
+	})
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 	wg.Wait()
 	close(errs)
@@ -103,9 +123,12 @@ func TestProducerPartitionsAndBatches(t *testing.T) {
 		t.Errorf("20 concurrent sends of 2 keys took %d requests, want at most 2 (one per partition)", n)
 	}
 
+	// Without linger every record is a batch of its own: unkeyed ones rotate.
+	p0 := c.NewProducer("t", WithLinger(0))
+	defer p0.Close()
 	seen := map[int32]bool{}
 	for range 3 {
-		pos, err := p.Send(ctx, Record{Value: []byte("unkeyed")})
+		pos, err := p0.Send(ctx, Record{Value: []byte("unkeyed")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,19 +198,11 @@ func TestProducerClose(t *testing.T) {
 		_, err := p.Send(context.Background(), Record{Value: []byte("v")})
 		done <- err
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitUntil(t, func() bool {
 		p.mu.Lock()
-		n := len(p.unfinished)
-		p.mu.Unlock()
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the send never reached a batch")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer p.mu.Unlock()
+		return len(p.unfinished) > 0
+	})
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -199,5 +214,17 @@ func TestProducerClose(t *testing.T) {
 	}
 	if err := p.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// waitUntil polls cond every millisecond for up to 5 s.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5 s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
