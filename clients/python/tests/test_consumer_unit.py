@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Iterator
 
@@ -115,3 +116,18 @@ def test_close_is_idempotent_and_ends_iteration(client: ferry_client.Client) -> 
     assert list(consumer) == []
     with pytest.raises(ferry_client.ClosedError):
         consumer.receive(0.1)
+
+
+def test_close_from_the_assignment_callback(client: ferry_client.Client) -> None:
+    holder: list[ferry_client.Consumer] = []
+    ready, closed = threading.Event(), threading.Event()
+
+    def on_assignment(a: ferry_client.Assignment | None) -> None:
+        if a is not None and ready.wait(5):
+            holder[0].close()  # on the consumer's own thread: must not join itself
+            closed.set()
+
+    holder.append(ferry_client.Consumer(client, "t", "g", on_assignment=on_assignment))
+    ready.set()
+    assert closed.wait(5)
+    assert list(holder[0]) == []

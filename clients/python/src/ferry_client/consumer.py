@@ -207,7 +207,8 @@ class Consumer:
             self._cv.notify_all()
         if call is not None:
             call.cancel()
-        self._thread.join(timeout_s)
+        if threading.current_thread() is not self._thread:  # close() from on_assignment is fine
+            self._thread.join(timeout_s)
         self._events.put(_Closed())
 
     def __enter__(self) -> Consumer:
