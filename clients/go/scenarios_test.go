@@ -395,6 +395,9 @@ func TestScenarioReconnectAfterRestart(t *testing.T) {
 		t.Fatalf("got %q at %d@%d attempt %d, want after ('before' was acked)", m.Value, m.Partition, m.Offset, m.Attempt)
 	}
 	m.Ack()
+	if err := cons.Close(); err != nil { // before the cleanup stops the broker
+		t.Errorf("Close: %v", err)
+	}
 	select {
 	case a := <-assignments:
 		if a.MemberID == first.MemberID {
