@@ -14,7 +14,6 @@ import {
   TopicNotFoundError,
 } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
-import { encodeStored, storedAppendTimeMs } from "../storage/record-codec.js";
 import type { Store, StoredRecord, TopicMeta, WriteOp } from "../storage/store.js";
 import type { Clock } from "../util/clock.js";
 import { GroupCommit } from "./group-commit.js";
@@ -217,28 +216,35 @@ export class Broker {
 
   private readAppendTime(topicId: number, partition: number, offset: number): number {
     const [stored] = this.store.readRecords(topicId, partition, offset, 1, 1);
-    return stored && stored.offset === offset ? storedAppendTimeMs(stored.value) : 0;
+    return stored && stored.offset === offset ? stored.appendTimeMs : 0;
   }
 
   private async append(topic: Topic, request: ProduceBatchView, partitions: number[], idempotentPartition: number | undefined): Promise<ProduceResult> {
     const now = this.clock.nowMs();
-    const ops: WriteOp[] = [];
     const offsets: number[] = new Array<number>(partitions.length);
-    const touched = new Set<PartitionLog>();
-    let appendTimeMs = 0;
+    // Records of one partition get consecutive offsets and are stored as one run.
+    const byPartition = new Map<number, number[]>();
     for (let i = 0; i < partitions.length; i++) {
-      const log = topic.logs[partitions[i]!]!;
-      const offset = log.assign(1);
+      const p = partitions[i]!;
+      const indexes = byPartition.get(p);
+      if (indexes) indexes.push(i);
+      else byPartition.set(p, [i]);
+    }
+    const ops: WriteOp[] = [];
+    const ends: [PartitionLog, number][] = [];
+    let appendTimeMs = 0;
+    for (const [p, indexes] of byPartition) {
+      const log = topic.logs[p]!;
+      const firstOffset = log.assign(indexes.length);
       appendTimeMs = log.appendTime(now);
-      offsets[i] = offset;
-      touched.add(log);
-      ops.push({ kind: "record", topicId: topic.meta.id, partition: log.partition, offset, value: encodeStored(appendTimeMs, request.records[i]!.bytes) });
+      indexes.forEach((recordIndex, k) => (offsets[recordIndex] = firstOffset + k));
+      ops.push({ kind: "records", topicId: topic.meta.id, partition: p, firstOffset, appendTimeMs, records: indexes.map((i) => request.records[i]!.bytes) });
+      ends.push([log, log.nextOffset]);
     }
     if (idempotentPartition !== undefined) {
       const run = { firstSeq: request.firstSequence, firstOffset: offsets[0]!, count: offsets.length };
       ops.push(this.producers.record(request.producerId, topic.meta.id, idempotentPartition, run, now));
     }
-    const ends = [...touched].map((log) => [log, log.nextOffset] as const);
     const write = this.commits.submit(ops, () => {
       for (const [log, end] of ends) log.markDurable(end);
     });
@@ -286,7 +292,7 @@ export class Broker {
       const mid = Math.floor((lo + hi) / 2);
       const [stored] = this.store.readRecords(log.topicId, log.partition, mid, 1, 1);
       if (!stored) return hi;
-      if (storedAppendTimeMs(stored.value) < timeMs) lo = stored.offset + 1;
+      if (stored.appendTimeMs < timeMs) lo = stored.offset + 1;
       else hi = mid;
     }
     return lo;

@@ -202,7 +202,7 @@ export class GroupCoordinator {
           const records: StoredRecord[] = this.broker.read(log, cursors[i]!, PULL_MAX_RECORDS - batch.length, PULL_MAX_BYTES - bytes);
           for (const record of records) {
             batch.push({ partition: log.partition, record, attempt: 0 });
-            bytes += record.value.length;
+            bytes += record.bytes.length;
             cursors[i] = record.offset + 1;
           }
         });

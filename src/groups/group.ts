@@ -12,7 +12,6 @@ import { backoffMs } from "../delivery/backoff.js";
 import { deadLetterRecord } from "../delivery/dead-letter.js";
 import { PartitionDelivery, type InFlight, type Retry } from "../delivery/partition-delivery.js";
 import type { Logger } from "../observability/logger.js";
-import { storedRecordBytes } from "../storage/record-codec.js";
 import type { GroupMeta, StoredRecord, WriteOp } from "../storage/store.js";
 import type { Clock } from "../util/clock.js";
 import { assignPartitions } from "./assignor.js";
@@ -138,7 +137,7 @@ export class Group {
         }
         const entry = d.deliverRetry(retry, member.id, now, this.meta.ackDeadlineMs);
         out.push({ partition: p, record: stored, attempt: entry.failures + 1 });
-        bytes += stored.value.length;
+        bytes += stored.bytes.length;
       }
       const room = Math.min(capacity - out.length, d.windowRoom(), log.durableEnd - d.cursor);
       if (room <= 0) continue;
@@ -146,7 +145,7 @@ export class Group {
         if (stored.offset !== d.cursor) break;
         d.deliverNew(stored.offset, member.id, now, this.meta.ackDeadlineMs);
         out.push({ partition: p, record: stored, attempt: 1 });
-        bytes += stored.value.length;
+        bytes += stored.bytes.length;
       }
     }
     if (out.length > 0) {
@@ -214,7 +213,7 @@ export class Group {
     const task = (async () => {
       const [stored] = this.broker.read(this.topic.logs[d.partition]!, offset, 1, Infinity);
       if (stored && stored.offset === offset) {
-        const bytes = deadLetterRecord(storedRecordBytes(stored.value), {
+        const bytes = deadLetterRecord(stored.bytes, {
           topic: this.topic.meta.name,
           group: this.name,
           partition: d.partition,

@@ -4,7 +4,6 @@
  * and re-encoded. Field numbers follow proto/ferry/v1/common.proto and broker.proto.
  */
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { storedAppendTimeMs, storedRecordBytes } from "../storage/record-codec.js";
 import type { StoredRecord } from "../storage/store.js";
 
 /** Writes one ConsumedRecord (as a length-delimited field `fieldNo`) into `writer`. */
@@ -12,8 +11,8 @@ export function writeConsumedRecord(writer: BinaryWriter, fieldNo: number, parti
   writer.tag(fieldNo, WireType.LengthDelimited).fork();
   if (partition !== 0) writer.tag(1, WireType.Varint).int32(partition);
   if (stored.offset !== 0) writer.tag(2, WireType.Varint).int64(stored.offset);
-  writer.tag(3, WireType.LengthDelimited).bytes(storedRecordBytes(stored.value));
-  writer.tag(4, WireType.Varint).int64(storedAppendTimeMs(stored.value));
+  writer.tag(3, WireType.LengthDelimited).bytes(stored.bytes);
+  writer.tag(4, WireType.Varint).int64(stored.appendTimeMs);
   if (attempt !== 0) writer.tag(5, WireType.Varint).int32(attempt);
   writer.join();
 }

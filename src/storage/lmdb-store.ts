@@ -1,11 +1,13 @@
 /**
  * The LMDB store: the only module that imports lmdb. One environment with two
- * databases: `records` (binary keys from keys.ts, stored bytes from record-codec.ts)
+ * databases: `records` (chunks of records from chunk-codec.ts under binary keys
+ * from keys.ts: topic, partition, first offset)
  * and `meta` (ordered-binary array keys, msgpack values).
  */
 import { mkdirSync } from "node:fs";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { metaKeys, offsetOfKey, partitionRange, recordKey, type MetaKey } from "./keys.js";
+import { chunkRecordCount, encodeChunk, readChunk, splitIntoChunks } from "./chunk-codec.js";
 import type { GroupMeta, ProducerState, Store, StoredRecord, TopicMeta, WriteOp } from "./store.js";
 
 export interface LmdbStoreOptions {
@@ -74,11 +76,11 @@ export class LmdbStore implements Store {
 
   partitionEnd(topicId: number, partition: number): number {
     // Reverse ranges exclude `end`: the 8-byte (topic, partition) prefix sorts just
-    // below the partition's first key, so offset 0 is included.
+    // below the partition's first key, so a chunk at offset 0 is included.
     const prefix = partitionRange(topicId, partition).start.subarray(0, 8);
     const last = recordKey(topicId, partition, Number.MAX_SAFE_INTEGER);
-    for (const key of this.records.getKeys({ start: last, end: prefix, reverse: true, limit: 1 })) {
-      return offsetOfKey(key) + 1;
+    for (const { key, value } of this.records.getRange({ start: last, end: prefix, reverse: true, limit: 1 })) {
+      return offsetOfKey(key) + chunkRecordCount(value);
     }
     return 0;
   }
@@ -89,14 +91,24 @@ export class LmdbStore implements Store {
     return end;
   }
 
+  /** The key of the chunk holding `offset` (the last chunk starting at or before it). */
+  private chunkKeyAtOrBefore(topicId: number, partition: number, offset: number): Buffer {
+    const prefix = partitionRange(topicId, partition).start.subarray(0, 8);
+    const at = recordKey(topicId, partition, offset);
+    for (const key of this.records.getKeys({ start: at, end: prefix, reverse: true, limit: 2 })) {
+      if (offsetOfKey(key) <= offset) return key;
+    }
+    return at;
+  }
+
   readRecords(topicId: number, partition: number, fromOffset: number, maxRecords: number, maxBytes: number): StoredRecord[] {
     const out: StoredRecord[] = [];
     const { end } = partitionRange(topicId, partition);
-    let bytes = 0;
-    for (const { key, value } of this.records.getRange({ start: recordKey(topicId, partition, fromOffset), end, limit: maxRecords })) {
-      if (out.length > 0 && bytes + value.length > maxBytes) break;
-      bytes += value.length;
-      out.push({ offset: offsetOfKey(key), value });
+    const budget = { bytes: 0, maxBytes };
+    const start = this.chunkKeyAtOrBefore(topicId, partition, fromOffset);
+    for (const { key, value } of this.records.getRange({ start, end })) {
+      if (!readChunk(offsetOfKey(key), value, fromOffset, maxRecords, budget, out)) break;
+      if (out.length >= maxRecords) break;
     }
     return out;
   }
@@ -109,9 +121,14 @@ export class LmdbStore implements Store {
 
   private apply(op: WriteOp): void {
     switch (op.kind) {
-      case "record":
-        this.records.putSync(recordKey(op.topicId, op.partition, op.offset), op.value as Buffer);
+      case "records": {
+        let offset = op.firstOffset;
+        for (const chunk of splitIntoChunks(op.records)) {
+          this.records.putSync(recordKey(op.topicId, op.partition, offset), encodeChunk(op.appendTimeMs, chunk) as Buffer);
+          offset += chunk.length;
+        }
         return;
+      }
       case "topic":
         this.meta.putSync(metaKeys.topic(op.meta.name), op.meta);
         if (op.meta.id >= this.nextTopicId()) this.meta.putSync(metaKeys.nextTopicId, op.meta.id + 1);

@@ -4,9 +4,11 @@
  */
 import type { GroupMeta, ProducerState, Store, StoredRecord, TopicMeta, WriteOp } from "./store.js";
 
+type Entry = Omit<StoredRecord, "offset">;
+
 export class MemoryStore implements Store {
   private readonly topics = new Map<string, TopicMeta>();
-  private readonly records = new Map<string, Map<number, Uint8Array>>();
+  private readonly records = new Map<string, Map<number, Entry>>();
   private readonly producers = new Map<string, ProducerState>();
   private readonly groups = new Map<string, GroupMeta>();
   private readonly offsets = new Map<string, Map<number, number>>();
@@ -35,7 +37,7 @@ export class MemoryStore implements Store {
     return new Map(this.offsets.get(`${topicId}/${group}`));
   }
 
-  private partition(topicId: number, partition: number): Map<number, Uint8Array> {
+  private partition(topicId: number, partition: number): Map<number, Entry> {
     const key = `${topicId}/${partition}`;
     let map = this.records.get(key);
     if (!map) this.records.set(key, (map = new Map()));
@@ -60,10 +62,10 @@ export class MemoryStore implements Store {
     const out: StoredRecord[] = [];
     let bytes = 0;
     for (const offset of offsets.slice(0, maxRecords)) {
-      const value = map.get(offset)!;
-      if (out.length > 0 && bytes + value.length > maxBytes) break;
-      bytes += value.length;
-      out.push({ offset, value });
+      const entry = map.get(offset)!;
+      if (out.length > 0 && bytes + entry.bytes.length > maxBytes) break;
+      bytes += entry.bytes.length;
+      out.push({ offset, ...entry });
     }
     return out;
   }
@@ -77,8 +79,8 @@ export class MemoryStore implements Store {
     }
     for (const op of ops) {
       switch (op.kind) {
-        case "record":
-          this.partition(op.topicId, op.partition).set(op.offset, op.value);
+        case "records":
+          op.records.forEach((bytes, i) => this.partition(op.topicId, op.partition).set(op.firstOffset + i, { appendTimeMs: op.appendTimeMs, bytes }));
           break;
         case "topic":
           this.topics.set(op.meta.name, op.meta);

@@ -44,15 +44,25 @@ export interface GroupMeta {
   readonly createdAtMs: number;
 }
 
-/** One record as stored: its offset and the stored bytes (see record-codec.ts). */
+/** One stored record: its offset, the broker's append time, and the record's
+ * protobuf bytes exactly as the producer sent them. */
 export interface StoredRecord {
   readonly offset: number;
-  readonly value: Uint8Array;
+  readonly appendTimeMs: number;
+  readonly bytes: Uint8Array;
 }
 
 /** One change inside an atomic, durable write. */
 export type WriteOp =
-  | { readonly kind: "record"; readonly topicId: number; readonly partition: number; readonly offset: number; readonly value: Uint8Array }
+  | {
+      /** Consecutive records of one partition from `firstOffset`, appended together. */
+      readonly kind: "records";
+      readonly topicId: number;
+      readonly partition: number;
+      readonly firstOffset: number;
+      readonly appendTimeMs: number;
+      readonly records: readonly Uint8Array[];
+    }
   | { readonly kind: "topic"; readonly meta: TopicMeta }
   | { readonly kind: "deleteTopic"; readonly meta: TopicMeta }
   | { readonly kind: "producer"; readonly state: ProducerState }

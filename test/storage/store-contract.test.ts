@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LmdbStore } from "../../src/storage/lmdb-store.js";
 import { MemoryStore } from "../../src/storage/memory-store.js";
 import type { Store, TopicMeta } from "../../src/storage/store.js";
-import { encodeStored } from "../../src/storage/record-codec.js";
 import { tempDir } from "../helpers/broker.js";
 
 interface Factory {
@@ -24,7 +23,9 @@ function memoryFactory(): Factory {
 }
 
 const topic: TopicMeta = { id: 7, name: "orders", partitions: 2, retentionMs: 0, retentionBytes: 0, createdAtMs: 1 };
-const rec = (n: number): Uint8Array => encodeStored(1000 + n, Uint8Array.from([18, 1, n]));
+const rec = (n: number): Uint8Array => Uint8Array.from([18, 1, n]);
+const run = (partition: number, firstOffset: number, values: number[]) =>
+  ({ kind: "records", topicId: 7, partition, firstOffset, appendTimeMs: 1000 + firstOffset, records: values.map(rec) }) as const;
 
 describe.each([lmdbFactory, memoryFactory])("store contract (%o)", (makeFactory) => {
   let factory: Factory;
@@ -43,13 +44,16 @@ describe.each([lmdbFactory, memoryFactory])("store contract (%o)", (makeFactory)
 
   it("writes records atomically and reads them back in offset order", async () => {
     const store = open();
-    await store.write([{ kind: "topic", meta: topic }, ...[0, 1, 2].map((o) => ({ kind: "record" as const, topicId: 7, partition: 1, offset: o, value: rec(o) }))]);
+    await store.write([{ kind: "topic", meta: topic }, run(1, 0, [0, 1]), run(1, 2, [2])]);
     expect(store.loadTopics()).toEqual([topic]);
     expect(store.nextTopicId()).toBe(8);
     expect(store.partitionEnd(7, 1)).toBe(3);
     expect(store.partitionEnd(7, 0)).toBe(0);
     expect(store.partitionStart(7, 1, 3)).toBe(0);
-    expect(store.readRecords(7, 1, 1, 10, 1 << 20).map((r) => [r.offset, [...r.value]])).toEqual([1, 2].map((o) => [o, [...rec(o)]]));
+    expect(store.readRecords(7, 1, 1, 10, 1 << 20).map((r) => [r.offset, r.appendTimeMs, [...r.bytes]])).toEqual([
+      [1, 1000, [...rec(1)]],
+      [2, 1002, [...rec(2)]],
+    ]);
     expect(store.readRecords(7, 1, 0, 2, 1 << 20)).toHaveLength(2);
     expect(store.readRecords(7, 1, 0, 10, 1)).toHaveLength(1); // the first record always comes
     expect(store.readRecords(7, 0, 0, 10, 1 << 20)).toEqual([]);
@@ -76,7 +80,7 @@ describe.each([lmdbFactory, memoryFactory])("store contract (%o)", (makeFactory)
 
   it("removes a deleted topic's records in the background", async () => {
     const store = open();
-    await store.write([{ kind: "topic", meta: topic }, { kind: "record", topicId: 7, partition: 0, offset: 0, value: rec(0) }]);
+    await store.write([{ kind: "topic", meta: topic }, run(0, 0, [0])]);
     await store.write([{ kind: "deleteTopic", meta: topic }]);
     expect(store.loadTopics()).toEqual([]);
     expect(store.pendingTopicDeletions()).toEqual([{ topicId: 7, partitions: 2 }]);
@@ -86,9 +90,19 @@ describe.each([lmdbFactory, memoryFactory])("store contract (%o)", (makeFactory)
     expect(store.nextTopicId()).toBe(8); // ids are never reused
   });
 
+  it("reads from the middle of a run and across runs, within limits", async () => {
+    const store = open();
+    await store.write([run(0, 0, [0, 1, 2, 3]), run(0, 4, [4, 5]), run(0, 6, [6])]);
+    expect(store.partitionEnd(7, 0)).toBe(7);
+    expect(store.readRecords(7, 0, 2, 4, 1 << 20).map((r) => r.offset)).toEqual([2, 3, 4, 5]);
+    expect(store.readRecords(7, 0, 5, 10, 1 << 20).map((r) => r.offset)).toEqual([5, 6]);
+    expect(store.readRecords(7, 0, 3, 10, 3).map((r) => r.offset)).toEqual([3]);
+    expect(store.readRecords(7, 0, 7, 10, 1 << 20)).toEqual([]);
+  });
+
   it("finds partition ends at large offsets without scanning and survives reopen", async () => {
     const store = open();
-    await store.write([{ kind: "record", topicId: 7, partition: 0, offset: 2 ** 33, value: rec(1) }, { kind: "record", topicId: 7, partition: 1, offset: 0, value: rec(2) }]);
+    await store.write([run(0, 2 ** 33, [1]), run(1, 0, [2])]);
     expect(store.partitionEnd(7, 0)).toBe(2 ** 33 + 1);
     await store.close();
     opened.splice(opened.indexOf(store), 1);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { storedRecordBytes } from "../../../src/storage/record-codec.js";
 import { fromBinary } from "@bufbuild/protobuf";
 import { RecordSchema } from "../../../src/gen/ferry/v1/common_pb.js";
 import type { SubscriptionEvent } from "../../../src/groups/group-coordinator.js";
@@ -92,7 +91,7 @@ describe("group delivery with a fake clock", () => {
     expect(g.deliveries[0]!.committed).toBe(1);
     const dlq = e.broker.fetch("t.g.dlq", 0, 0, 10, 0);
     expect(dlq.records).toHaveLength(1);
-    const record = fromBinary(RecordSchema, storedRecordBytes(dlq.records[0]!.value));
+    const record = fromBinary(RecordSchema, dlq.records[0]!.bytes);
     const headers = Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, Buffer.from(v).toString()]));
     expect(Buffer.from(record.value).toString()).toBe("poison");
     expect(Buffer.from(record.key).toString()).toBe("k");
