@@ -1,0 +1,127 @@
+/** Consumer behaviour beyond the shared scenarios, against an in-process broker. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBroker, waitFor, type TestBroker } from "../../../test/helpers/broker.js";
+import { Client, Consumer, GroupOptionsMismatchError, Producer, TopicNotFoundError, type Assignment, type Message } from "../src/index.js";
+import { drain, unique } from "./helpers.js";
+
+let broker: TestBroker;
+let client: Client;
+
+beforeAll(async () => {
+  broker = await startTestBroker({ autoCreateTopics: false });
+  client = new Client(broker.address);
+});
+
+afterAll(async () => {
+  client?.close();
+  await broker?.close();
+});
+
+async function topicWith(partitions: number, values: string[]): Promise<string> {
+  const topic = unique("c");
+  await client.admin.createTopic(topic, { partitions });
+  const producer = new Producer(client, { topic });
+  await Promise.all(values.map((value) => producer.send({ value })));
+  await producer.close();
+  return topic;
+}
+
+describe("Consumer", () => {
+  it("shares partitions between two members and reports each assignment", async () => {
+    const topic = await topicWith(4, []);
+    const group = unique("g");
+    const a: Assignment[] = [];
+    const b: Assignment[] = [];
+    const first = new Consumer(client, { topic, group, onAssignment: (x) => a.push(x) });
+    await waitFor(() => a.at(-1)?.partitions.length === 4, 5_000, "first member owns all 4");
+    const second = new Consumer(client, { topic, group, onAssignment: (x) => b.push(x) });
+    await waitFor(() => a.at(-1)?.partitions.length === 2 && b.at(-1)?.partitions.length === 2, 5_000, "2 + 2");
+    expect([...a.at(-1)!.partitions, ...b.at(-1)!.partitions].sort()).toEqual([0, 1, 2, 3]);
+    expect(first.assignment).toEqual(a.at(-1));
+    await second.close();
+    await waitFor(() => a.at(-1)?.partitions.length === 4, 5_000, "first member owns all 4 again");
+    await first.close();
+  });
+
+  it("closes on AbortSignal: a waiting loop ends and the member leaves", async () => {
+    const topic = await topicWith(1, ["x"]);
+    const group = unique("g");
+    const controller = new AbortController();
+    const consumer = new Consumer(client, { topic, group, signal: controller.signal });
+    const seen: Message[] = [];
+    const loop = drain(consumer, (msg) => {
+      seen.push(msg);
+      msg.ack();
+    });
+    await waitFor(() => seen.length === 1, 5_000, "the record");
+    controller.abort();
+    await loop; // ends without error
+    await consumer.close(); // idempotent
+    await waitFor(async () => (await client.admin.describeGroup(group, topic)).members.length === 0, 5_000, "no members");
+    expect((await client.admin.describeGroup(group, topic)).partitions[0]?.committedOffset).toBe(1);
+  });
+
+  it("extend keeps a record past its ack deadline without redelivery", async () => {
+    const topic = await topicWith(1, ["slow"]);
+    const consumer = new Consumer(client, { topic, group: unique("g"), groupOptions: { ackDeadlineMs: 300 } });
+    const attempts: number[] = [];
+    const started = performance.now();
+    for await (const msg of consumer) {
+      attempts.push(msg.attempt);
+      if (attempts.length > 1) break;
+      // Work for 3 deadlines, extending each time.
+      for (let i = 0; i < 3; i++) {
+        msg.extend(300);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      msg.ack();
+      await consumer.flushAcks();
+      break;
+    }
+    expect(attempts).toEqual([1]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
+  it("redelivers a record left unacked past the deadline, with the next attempt", async () => {
+    const topic = await topicWith(1, ["forgotten"]);
+    const consumer = new Consumer(client, { topic, group: unique("g"), groupOptions: { ackDeadlineMs: 100, backoffMinMs: 10, backoffMaxMs: 10 } });
+    const attempts: number[] = [];
+    for await (const msg of consumer) {
+      attempts.push(msg.attempt);
+      if (msg.attempt === 2) {
+        msg.ack();
+        break;
+      }
+    }
+    expect(attempts).toEqual([1, 2]);
+  });
+
+  it("respects maxInFlight: never more unsettled records than allowed", async () => {
+    const topic = await topicWith(1, Array.from({ length: 20 }, (_, i) => `m${i}`));
+    const group = unique("g");
+    const consumer = new Consumer(client, { topic, group, maxInFlight: 5 });
+    const held: Message[] = [];
+    const loop = drain(consumer, (msg) => held.push(msg));
+    await waitFor(() => held.length === 5, 5_000, "5 records");
+    const g = await client.admin.describeGroup(group, topic);
+    expect(g.members[0]?.inFlight).toBe(5);
+    expect(held).toHaveLength(5);
+    for (const m of held.splice(0)) m.ack();
+    await waitFor(() => held.length === 5, 5_000, "5 more records");
+    expect(held[0]!.offset).toBe(5);
+    await consumer.close();
+    await loop;
+  });
+
+  it("fails iteration with a typed error it cannot recover from", async () => {
+    const consumer = new Consumer(client, { topic: unique("missing"), group: unique("g") });
+    await expect(drain(consumer, () => undefined)).rejects.toBeInstanceOf(TopicNotFoundError);
+    const topic = await topicWith(1, []);
+    const group = unique("g");
+    const one = new Consumer(client, { topic, group, groupOptions: { maxAttempts: 3 } });
+    await waitFor(() => one.assignment, 5_000, "first member");
+    const other = new Consumer(client, { topic, group, groupOptions: { maxAttempts: 4 } });
+    await expect(drain(other, () => undefined)).rejects.toBeInstanceOf(GroupOptionsMismatchError);
+    await one.close();
+  });
+});
