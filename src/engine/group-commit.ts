@@ -1,7 +1,8 @@
 /**
- * Group commit: every write submitted while the store is busy (or within one
- * event-loop turn) goes into the next single transaction, so durability costs one
- * sync per batch of callers, not one per record. Commits run one at a time, in
+ * Group commit: every write submitted while a commit is in progress goes into the
+ * next single transaction, so durability costs one sync per batch of callers, not
+ * one per record. An idle store commits at once (after the current microtasks), so
+ * a lone producer does not wait for a timer. Commits run one at a time, in
  * submission order.
  */
 import type { Store, WriteOp } from "../storage/store.js";
@@ -37,7 +38,7 @@ export class GroupCommit {
       if (!this.committing && !this.scheduled) {
         this.scheduled = true;
         if (!this.markIdle) this.idle = new Promise<void>((r) => (this.markIdle = r));
-        setImmediate(() => void this.flush());
+        queueMicrotask(() => void this.flush());
       }
     });
   }
