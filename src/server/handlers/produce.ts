@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import type { Broker } from "../../engine/broker.js";
 import type { ProduceBatchView } from "../../engine/wire-views.js";
-import { ProduceBatchResponseSchema, ProduceResponseSchema, type ProduceBatchResponse, type ProduceResponse } from "../../gen/ferry/v1/broker_pb.js";
+import { ProduceResponseSchema, type ProduceResponse } from "../../gen/ferry/v1/broker_pb.js";
+import { encodeProduceBatchResponse } from "../record-encoding.js";
 
 /** Produce: one record, answered once it is durable. */
 export async function produce(broker: Broker, request: ProduceBatchView): Promise<ProduceResponse> {
@@ -15,12 +16,6 @@ export async function produce(broker: Broker, request: ProduceBatchView): Promis
 }
 
 /** ProduceBatch: many records in one durable commit, positions in request order. */
-export async function produceBatch(broker: Broker, request: ProduceBatchView): Promise<ProduceBatchResponse> {
-  const result = await broker.produce(request);
-  return create(ProduceBatchResponseSchema, {
-    partitions: result.partitions,
-    offsets: result.offsets.map(BigInt),
-    appendTimeMs: BigInt(result.appendTimeMs),
-    duplicates: result.duplicates,
-  });
+export async function produceBatch(broker: Broker, request: ProduceBatchView): Promise<Uint8Array> {
+  return encodeProduceBatchResponse(await broker.produce(request));
 }
