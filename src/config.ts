@@ -44,6 +44,8 @@ export interface BrokerConfig {
   readonly keepaliveTimeoutMs: number;
   /** How long an idle producer id's deduplication state is kept. */
   readonly producerStateRetentionMs: number;
+  /** How often topics with retention_ms are trimmed. */
+  readonly retentionCheckMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
 }
@@ -70,6 +72,7 @@ export const DEFAULTS: BrokerConfig = Object.freeze({
   keepaliveTimeMs: 10_000,
   keepaliveTimeoutMs: 5_000,
   producerStateRetentionMs: 7 * 24 * 3600 * 1000,
+  retentionCheckMs: 30_000,
   logLevel: "info",
 });
 
@@ -98,6 +101,7 @@ const NUMBER_RANGES: Partial<Record<Key, readonly [number, number]>> = {
   keepaliveTimeMs: [100, 24 * 3600 * 1000],
   keepaliveTimeoutMs: [100, 3600 * 1000],
   producerStateRetentionMs: [1000, 365 * 24 * 3600 * 1000],
+  retentionCheckMs: [100, 3600 * 1000],
 };
 
 function envName(key: Key): string {

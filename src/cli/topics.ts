@@ -2,7 +2,7 @@
 import type { TopicInfo } from "../gen/ferry/v1/admin_pb.js";
 import { UsageError, connect, brokerAddress, int, json, parse, type Io } from "./common.js";
 
-export const TOPICS_HELP = `ferry topics create NAME [--partitions N] [--retention-ms MS] [--retention-bytes B]
+export const TOPICS_HELP = `ferry topics create NAME [--partitions N] [--retention-ms MS]
 ferry topics list
 ferry topics describe NAME
 ferry topics delete NAME
@@ -17,7 +17,6 @@ export async function topics(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     partitions: { type: "string" },
     "retention-ms": { type: "string" },
-    "retention-bytes": { type: "string" },
   });
   const [action, name] = positionals;
   if (values.help || !action) {
@@ -36,7 +35,6 @@ export async function topics(args: string[], io: Io): Promise<number> {
           name: needName(),
           partitions: int(values.partitions, "partitions", 0),
           retentionMs: BigInt(int(values["retention-ms"], "retention-ms", 0)),
-          retentionBytes: BigInt(int(values["retention-bytes"], "retention-bytes", 0)),
         });
         io.out(values.json ? json(res.topic) : `created ${describeLine(res.topic!)}`);
         return 0;

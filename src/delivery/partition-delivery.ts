@@ -103,6 +103,22 @@ export class PartitionDelivery {
     this.retries.set(entry.offset, { offset: entry.offset, failures: entry.failures, dueMs: nowMs, lastError: "" });
   }
 
+  /**
+   * Records below `offset` were removed by retention: they count as done. Returns the
+   * in-flight deliveries that were dropped (their members' slots are freed by the caller).
+   */
+  skipTo(offset: number): InFlight[] {
+    if (offset <= this.committed) return [];
+    const dropped = [...this.inFlight.values()].filter((e) => e.offset < offset);
+    for (const e of dropped) this.inFlight.delete(e.offset);
+    for (const o of [...this.retries.keys()]) if (o < offset) this.retries.delete(o);
+    for (const o of [...this.done]) if (o < offset) this.done.delete(o);
+    this.committed = offset;
+    this.cursor = Math.max(this.cursor, offset);
+    while (this.done.delete(this.committed)) this.committed++;
+    return dropped;
+  }
+
   /** Forgets all delivery state and restarts from `offset` (offset reset, no members). */
   reset(offset: number): void {
     this.inFlight.clear();

@@ -21,6 +21,7 @@ import { partitionForKey } from "./partitioner.js";
 import type { PartitionLog } from "./partition-log.js";
 import { ProducerRegistry, validateProducerId } from "./producer-registry.js";
 import { TopicRegistry, validatePartitionCount, validateTopicName, type Topic } from "./topic-registry.js";
+import { scheduleRetention } from "./retention.js";
 import type { ProduceBatchView } from "./wire-views.js";
 
 export interface BrokerLimits {
@@ -30,6 +31,7 @@ export interface BrokerLimits {
   readonly maxRecordBytes: number;
   readonly maxBatchRecords: number;
   readonly producerStateRetentionMs: number;
+  readonly retentionCheckMs: number;
 }
 
 export interface ProduceResult {
@@ -67,6 +69,9 @@ export class Broker {
   private readonly stopSweep: () => void;
   /** Called after a topic is deleted (groups drop their state). */
   onTopicDeleted: (meta: TopicMeta) => void = () => undefined;
+  /** Called after retention moved a partition's first offset (groups skip past it). */
+  onTrimmed: (topicId: number, partition: number, startOffset: number) => void = () => undefined;
+  private readonly stopRetention: () => void;
 
   constructor(
     readonly store: Store,
@@ -82,6 +87,7 @@ export class Broker {
     if (expired.length > 0) void this.commits.submit(expired).catch((err: unknown) => this.log.warn({ err }, "producer expiry failed"));
     for (const { topicId, partitions } of store.pendingTopicDeletions()) this.removeRecordsLater(topicId, partitions);
     this.stopSweep = this.scheduleProducerExpiry();
+    this.stopRetention = scheduleRetention(this, limits.retentionCheckMs, (err) => this.log.warn({ err }, "retention sweep failed"));
   }
 
   private scheduleProducerExpiry(): () => void {
@@ -116,7 +122,7 @@ export class Broker {
     const retentionMs = options.retentionMs ?? 0;
     const retentionBytes = options.retentionBytes ?? 0;
     if (retentionMs < 0) throw new InvalidArgumentError(`retention_ms must be 0 or more, got ${retentionMs}`);
-    if (retentionBytes < 0) throw new InvalidArgumentError(`retention_bytes must be 0 or more, got ${retentionBytes}`);
+    if (retentionBytes !== 0) throw new InvalidArgumentError("retention_bytes is not supported yet; use retention_ms (0 keeps records forever)");
     if (this.topics.find(name) || this.creating.has(name)) throw new TopicAlreadyExistsError(name);
     const topic = await this.createTracked(name, partitions, retentionMs, retentionBytes);
     return topic.meta;
@@ -305,6 +311,7 @@ export class Broker {
     if (this.closed) return;
     this.closed = true;
     this.stopSweep();
+    await this.stopRetention();
     await Promise.allSettled([...this.creating.values()]);
     await this.commits.drained();
     await this.store.close();

@@ -76,6 +76,9 @@ export class GroupCoordinator {
       if (topic) this.groups.set(groupKey(meta.topicId, meta.group), this.newGroup(meta, topic, broker.store.loadGroupOffsets(meta.topicId, meta.group)));
     }
     broker.onTopicDeleted = (meta) => this.dropTopic(meta);
+    broker.onTrimmed = (topicId, partition, startOffset) => {
+      for (const group of this.groups.values()) if (group.meta.topicId === topicId) group.skipTrimmed(partition, startOffset);
+    };
   }
 
   private newGroup(meta: GroupMeta, topic: Topic, committed: ReadonlyMap<number, number>): Group {

@@ -259,6 +259,15 @@ export class Group {
     return promise;
   }
 
+  /** Retention removed a partition's records below `startOffset`: they are done. */
+  skipTrimmed(partition: number, startOffset: number): void {
+    const d = this.deliveries[partition];
+    if (!d || startOffset <= d.committed) return;
+    for (const entry of d.skipTo(startOffset)) this.releaseSlot(entry);
+    this.owners[partition]?.notify();
+    void this.persistOffsets([partition]).catch((err: unknown) => this.log.warn({ err, group: this.name }, "offset write failed"));
+  }
+
   // ---- timers ------------------------------------------------------------
 
   private armTimer(atMs: number): void {

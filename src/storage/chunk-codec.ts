@@ -52,6 +52,11 @@ export function chunkRecordCount(chunk: Uint8Array): number {
   return new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength).getUint32(0);
 }
 
+export function chunkAppendTimeMs(chunk: Uint8Array): number {
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return view.getUint32(4) * 0x1_0000_0000 + view.getUint32(8);
+}
+
 /**
  * Appends the chunk's records with offset >= fromOffset to `out`, stopping at
  * `maxRecords` in `out` or once `maxBytes` (counted in `budget.bytes`) is reached;

@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { metaKeys, offsetOfKey, partitionRange, recordKey, type MetaKey } from "./keys.js";
-import { chunkRecordCount, encodeChunk, readChunk, splitIntoChunks } from "./chunk-codec.js";
+import { chunkAppendTimeMs, chunkRecordCount, encodeChunk, readChunk, splitIntoChunks } from "./chunk-codec.js";
 import type { GroupMeta, ProducerState, Store, StoredRecord, TopicMeta, WriteOp } from "./store.js";
 
 export interface LmdbStoreOptions {
@@ -157,6 +157,27 @@ export class LmdbStore implements Store {
         this.meta.putSync(metaKeys.groupOffset(op.topicId, op.group, op.partition), op.offset);
         return;
     }
+  }
+
+  async trimBefore(topicId: number, partition: number, cutoffMs: number): Promise<number> {
+    const { start, end } = partitionRange(topicId, partition);
+    const doomed: Buffer[] = [];
+    let next: Buffer | undefined;
+    for (const { key, value } of this.records.getRange({ start, end, limit: DELETE_CHUNK_RECORDS + 1 })) {
+      if (chunkAppendTimeMs(value) >= cutoffMs) {
+        next = key;
+        break;
+      }
+      doomed.push(key);
+    }
+    // The newest chunk stays: it is what tells the partition's end offset after a restart.
+    if (!next) next = doomed.pop();
+    if (doomed.length > 0) {
+      await this.env.transaction(() => {
+        for (const key of doomed) this.records.removeSync(key);
+      });
+    }
+    return next ? offsetOfKey(next) : this.partitionEnd(topicId, partition);
   }
 
   /** Deletes a deleted topic's records in chunks, then forgets the topic id. */

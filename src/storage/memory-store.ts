@@ -114,6 +114,20 @@ export class MemoryStore implements Store {
     }
   }
 
+  async trimBefore(topicId: number, partition: number, cutoffMs: number): Promise<number> {
+    await Promise.resolve();
+    const map = this.partition(topicId, partition);
+    const offsets = [...map.keys()].sort((a, b) => a - b);
+    // Records of one append share their time; keep the newest append whatever its age.
+    const newest = offsets.length > 0 ? map.get(offsets[offsets.length - 1]!)!.appendTimeMs : 0;
+    for (const offset of offsets) {
+      const entry = map.get(offset)!;
+      if (entry.appendTimeMs >= cutoffMs || entry.appendTimeMs === newest) break;
+      map.delete(offset);
+    }
+    return this.partitionStart(topicId, partition, this.partitionEnd(topicId, partition));
+  }
+
   pendingTopicDeletions(): { topicId: number; partitions: number }[] {
     return [...this.deleted].map(([topicId, partitions]) => ({ topicId, partitions }));
   }

@@ -92,6 +92,9 @@ export interface Store {
   /** Applies all ops in one transaction; resolves once it is durable (synced, unless
    * the store was opened without sync). Rejects with nothing applied on failure. */
   write(ops: readonly WriteOp[]): Promise<void>;
+  /** Removes a partition's oldest chunks appended before `cutoffMs`, never its newest
+   * chunk (which keeps the end offset); returns the new first offset. */
+  trimBefore(topicId: number, partition: number, cutoffMs: number): Promise<number>;
   /** Topics deleted whose records are not yet all removed (say, after a restart). */
   pendingTopicDeletions(): { topicId: number; partitions: number }[];
   /** Removes stored records of a deleted topic in chunks, then forgets the topic id. */

@@ -100,6 +100,17 @@ describe.each([lmdbFactory, memoryFactory])("store contract (%o)", (makeFactory)
     expect(store.readRecords(7, 0, 7, 10, 1 << 20)).toEqual([]);
   });
 
+  it("trims appends older than a cutoff but never the newest", async () => {
+    const store = open();
+    // run(p, first, values) stamps appendTimeMs = 1000 + first
+    await store.write([run(0, 0, [0, 1]), run(0, 2, [2]), run(0, 3, [3])]);
+    expect(await store.trimBefore(7, 0, 1003)).toBe(3);
+    expect(store.partitionStart(7, 0, 4)).toBe(3);
+    expect(await store.trimBefore(7, 0, 99_999)).toBe(3);
+    expect(store.partitionEnd(7, 0)).toBe(4);
+    expect(store.readRecords(7, 0, 0, 10, 1 << 20).map((r) => r.offset)).toEqual([3]);
+  });
+
   it("finds partition ends at large offsets without scanning and survives reopen", async () => {
     const store = open();
     await store.write([run(0, 2 ** 33, [1]), run(1, 0, [2])]);

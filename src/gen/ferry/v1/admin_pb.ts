@@ -37,14 +37,16 @@ export type TopicInfo = Message<"ferry.v1.TopicInfo"> & {
   partitions: number;
 
   /**
-   * Records older than this may be removed; 0 = keep forever.
+   * Records appended longer ago than this are removed, a whole append at a time
+   * and never a partition's newest one; 0 = keep forever.
    *
    * @generated from field: int64 retention_ms = 3;
    */
   retentionMs: bigint;
 
   /**
-   * A partition's records beyond this many bytes may be removed, oldest first; 0 = no limit.
+   * Reserved for size retention, which is not implemented yet: always 0
+   * (CreateTopic refuses other values with INVALID_ARGUMENT).
    *
    * @generated from field: int64 retention_bytes = 4;
    */

@@ -28,9 +28,11 @@ type TopicInfo struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The number of partitions.
 	Partitions int32 `protobuf:"varint,2,opt,name=partitions,proto3" json:"partitions,omitempty"`
-	// Records older than this may be removed; 0 = keep forever.
+	// Records appended longer ago than this are removed, a whole append at a time
+	// and never a partition's newest one; 0 = keep forever.
 	RetentionMs int64 `protobuf:"varint,3,opt,name=retention_ms,json=retentionMs,proto3" json:"retention_ms,omitempty"`
-	// A partition's records beyond this many bytes may be removed, oldest first; 0 = no limit.
+	// Reserved for size retention, which is not implemented yet: always 0
+	// (CreateTopic refuses other values with INVALID_ARGUMENT).
 	RetentionBytes int64 `protobuf:"varint,4,opt,name=retention_bytes,json=retentionBytes,proto3" json:"retention_bytes,omitempty"`
 	// When the topic was created, in milliseconds since the Unix epoch.
 	CreatedAtMs   int64 `protobuf:"varint,5,opt,name=created_at_ms,json=createdAtMs,proto3" json:"created_at_ms,omitempty"`
