@@ -71,8 +71,11 @@ function checkHeaderEntry(entry: Uint8Array): void {
 
 const EMPTY = new Uint8Array(0);
 
-/** Parses a ferry.v1.ProduceBatchRequest, keeping each record's bytes. */
-export function viewProduceBatch(bytes: Uint8Array): ProduceBatchView {
+/**
+ * ProduceRequest and ProduceBatchRequest share their field numbers: 1 topic,
+ * 2 record(s), 3 partition, 4 producer_id, 5 sequence / first_sequence.
+ */
+function viewProduceRequest(bytes: Uint8Array, typeName: string): ProduceBatchView {
   let topic = "";
   const records: RecordView[] = [];
   let partition: number | undefined;
@@ -86,37 +89,25 @@ export function viewProduceBatch(bytes: Uint8Array): ProduceBatchView {
       else if (field === 2 && wireType === WireType.LengthDelimited) records.push(viewRecord(reader.bytes()));
       else if (field === 3 && wireType === WireType.Varint) partition = reader.int32();
       else if (field === 4 && wireType === WireType.LengthDelimited) producerId = utf8(reader.bytes(), "producer_id");
-      else if (field === 5 && wireType === WireType.Varint) firstSequence = int64(reader, "first_sequence");
+      else if (field === 5 && wireType === WireType.Varint) firstSequence = int64(reader, "sequence");
       else reader.skip(wireType, field);
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
-    throw new InvalidArgumentError(`request is not a valid ferry.v1.ProduceBatchRequest: ${(err as Error).message}`);
+    throw new InvalidArgumentError(`request is not a valid ${typeName}: ${(err as Error).message}`);
   }
   return { topic, records, partition, producerId, firstSequence };
 }
 
-/** Parses a ferry.v1.ProduceRequest into the same shape as a one-record batch. */
+/** Parses a ferry.v1.ProduceBatchRequest, keeping each record's bytes. */
+export function viewProduceBatch(bytes: Uint8Array): ProduceBatchView {
+  return viewProduceRequest(bytes, "ferry.v1.ProduceBatchRequest");
+}
+
+/** Parses a ferry.v1.ProduceRequest into the same shape as a one-record batch (a
+ * repeated `record` field keeps the last, and a missing one is an empty record). */
 export function viewProduce(bytes: Uint8Array): ProduceBatchView {
-  let topic = "";
-  let record: RecordView = { bytes: EMPTY, key: EMPTY };
-  let partition: number | undefined;
-  let producerId = "";
-  let sequence = 0;
-  try {
-    const reader = new BinaryReader(bytes);
-    while (reader.pos < reader.len) {
-      const [field, wireType] = reader.tag();
-      if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(reader.bytes(), "topic");
-      else if (field === 2 && wireType === WireType.LengthDelimited) record = viewRecord(reader.bytes());
-      else if (field === 3 && wireType === WireType.Varint) partition = reader.int32();
-      else if (field === 4 && wireType === WireType.LengthDelimited) producerId = utf8(reader.bytes(), "producer_id");
-      else if (field === 5 && wireType === WireType.Varint) sequence = int64(reader, "sequence");
-      else reader.skip(wireType, field);
-    }
-  } catch (err) {
-    if (err instanceof InvalidArgumentError) throw err;
-    throw new InvalidArgumentError(`request is not a valid ferry.v1.ProduceRequest: ${(err as Error).message}`);
-  }
-  return { topic, records: [record], partition, producerId, firstSequence: sequence };
+  const view = viewProduceRequest(bytes, "ferry.v1.ProduceRequest");
+  const record = view.records.at(-1) ?? { bytes: EMPTY, key: EMPTY };
+  return { ...view, records: [record] };
 }
