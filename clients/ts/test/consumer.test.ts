@@ -26,6 +26,27 @@ async function topicWith(partitions: number, values: string[]): Promise<string> 
   return topic;
 }
 
+describe("Producer and Consumer on their own connections", () => {
+  it("take an address, own their connection, and close it", async () => {
+    const topic = await topicWith(1, []);
+    const producer = new Producer(broker.address, { topic });
+    expect(await producer.send({ value: "own" })).toMatchObject({ topic, partition: 0, offset: 0 });
+    await producer.close();
+    const consumer = new Consumer(broker.address, { topic, group: unique("g") });
+    for await (const msg of consumer) {
+      expect(msg.text()).toBe("own");
+      msg.ack();
+      break;
+    }
+  });
+
+  it("a send to a missing topic rejects with TopicNotFoundError when the broker does not auto-create", async () => {
+    const producer = new Producer(client);
+    await expect(producer.send({ topic: unique("missing"), value: "x" })).rejects.toBeInstanceOf(TopicNotFoundError);
+    await producer.close();
+  });
+});
+
 describe("Consumer", () => {
   it("shares partitions between two members and reports each assignment", async () => {
     const topic = await topicWith(4, []);
