@@ -13,11 +13,23 @@ export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
 /** @defaultValue 64 MiB, as the broker's max_request_bytes. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/** @defaultValue 10000: ping a quiet connection with calls open this often… */
+export const DEFAULT_KEEPALIVE_TIME_MS = 10_000;
+/** @defaultValue 5000: …and drop it (UNAVAILABLE) when no answer comes within this. */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
+
 export interface ClientOptions {
   /** HTTP/2 flow-control window. @defaultValue DEFAULT_FLOW_CONTROL_WINDOW_BYTES */
   readonly flowControlWindowBytes?: number;
   /** Largest message sent or received. @defaultValue DEFAULT_MAX_MESSAGE_BYTES */
   readonly maxMessageBytes?: number;
+  /**
+   * HTTP/2 keepalive while calls are open, so a consumer notices a broker that froze or
+   * vanished without closing the connection, and reconnects. @defaultValue DEFAULT_KEEPALIVE_TIME_MS
+   */
+  readonly keepaliveTimeMs?: number;
+  /** @defaultValue DEFAULT_KEEPALIVE_TIMEOUT_MS */
+  readonly keepaliveTimeoutMs?: number;
   /** Extra grpc-js channel options; they win over the ones above. */
   readonly channelOptions?: grpc.ChannelOptions;
 }
@@ -40,6 +52,8 @@ export class Client {
       "grpc.max_receive_message_length": maxMessageBytes,
       "grpc.max_send_message_length": maxMessageBytes,
       "grpc-node.flow_control_window": options.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES,
+      "grpc.keepalive_time_ms": options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS,
+      "grpc.keepalive_timeout_ms": options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
       ...options.channelOptions,
     });
     this.broker = createRpc(BrokerService, this.channel);

@@ -1,7 +1,15 @@
 /** @ferry-broker/client: Producer, Consumer, Reader and Admin for the Ferry broker. */
 export const VERSION = "0.1.0";
 
-export { Client, connect, DEFAULT_FLOW_CONTROL_WINDOW_BYTES, DEFAULT_MAX_MESSAGE_BYTES, type ClientOptions } from "./client.js";
+export {
+  Client,
+  connect,
+  DEFAULT_FLOW_CONTROL_WINDOW_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_KEEPALIVE_TIME_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  type ClientOptions,
+} from "./client.js";
 export {
   Producer,
   DEFAULT_LINGER_MS,

@@ -67,4 +67,41 @@ describe("client scenarios against a restarted broker", () => {
     expect(assignments.at(-1)!.memberId).not.toBe(assignments[0]!.memberId);
     expect(assignments.at(-1)!.partitions).toEqual([0]);
   });
+
+  it("notices a frozen broker through keepalive, and rejoins once it answers again", async () => {
+    const dataDir = tempDir("ferry-ts-client-");
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const child = await spawnBroker(dataDir);
+    cleanups.push(() => stop(child));
+    cleanups.push(() => {
+      child.process.kill("SIGCONT"); // never leave it stopped
+    });
+    const client = new Client(child.address, { keepaliveTimeMs: 300, keepaliveTimeoutMs: 700 });
+    cleanups.push(() => client.close());
+    const topic = unique("frozen");
+    await client.admin.createTopic(topic, { partitions: 1 });
+
+    const assignments: Assignment[] = [];
+    const errors: string[] = [];
+    const received: string[] = [];
+    const consumer = new Consumer(client, { topic, group: unique("g"), onAssignment: (a) => assignments.push(a), onError: (e) => errors.push(e.reason) });
+    const consuming = drain(consumer, (msg) => {
+      received.push(msg.text());
+      msg.ack();
+    });
+    cleanups.push(async () => {
+      await consumer.close();
+      await consuming;
+    });
+    await waitFor(() => assignments.length === 1, 5_000, "the first assignment");
+
+    child.process.kill("SIGSTOP");
+    await waitFor(() => errors.includes("UNAVAILABLE"), 10_000, "the consumer to notice");
+    child.process.kill("SIGCONT");
+    const producer = new Producer(client, { topic });
+    cleanups.push(() => producer.close());
+    await producer.send({ value: "thawed" });
+    await waitFor(() => received.includes("thawed"), 15_000, "'thawed'");
+    expect(assignments.length).toBeGreaterThanOrEqual(2);
+  });
 });
