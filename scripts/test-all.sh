@@ -59,6 +59,7 @@ check "buf lint" "$buf" lint
 check "buf breaking against proto/baseline.binpb" "$buf" breaking proto --against proto/baseline.binpb
 check "generated TypeScript is current" generated_ts_current
 check "typecheck" npx tsc -p tsconfig.json --noEmit
+check "typecheck TS client and its tests" npm run typecheck --silent -w @ferry-broker/client
 check "build" npm run build --silent
 
 echo "== TypeScript tests (vitest)"

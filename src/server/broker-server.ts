@@ -3,6 +3,7 @@
  * AdminService, reflection and health. `close()` stops accepting calls, ends
  * open streams with UNAVAILABLE, finishes in-flight commits and closes LMDB.
  */
+import { setMaxListeners } from "node:events";
 import { writeFileSync, renameSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import type { BrokerConfig } from "../config.js";
@@ -47,6 +48,8 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
   const broker = new Broker(store, config, clock, logger.child({ c: "engine" }));
   const groups = new GroupCoordinator(broker, config, clock, logger.child({ c: "groups" }));
   const shutdown = new AbortController();
+  // Every open call listens for shutdown: there is no meaningful listener limit.
+  setMaxListeners(0, shutdown.signal);
   const server = new grpc.Server({
     "grpc.max_receive_message_length": config.maxRequestBytes,
     "grpc.max_send_message_length": config.maxRequestBytes,
