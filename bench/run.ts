@@ -4,7 +4,7 @@
  * JetStream peer beside it, and writes bench/results/. See bench/README.md.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -169,6 +169,24 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
+/** True when some src/ file is newer than the dist/ build the broker runs from. */
+function distIsStale(): boolean {
+  let newestSrc = 0;
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts")) newestSrc = Math.max(newestSrc, statSync(p).mtimeMs);
+    }
+  };
+  try {
+    walk(join(REPO, "src"));
+    return newestSrc > statSync(join(REPO, "dist", "cli", "main.js")).mtimeMs;
+  } catch {
+    return true;
+  }
+}
+
 function runInfo(a: Args, before: number[]): Omit<RunInfo, "loadAvg" | "wallSeconds"> & { loadBefore: number[] } {
   const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? cpus()[0]?.model ?? "unknown";
   const nats = which("nats-server") ? sh("nats-server", ["--version"]).replace(/^nats-server:\s*/, "") : "not installed";
@@ -184,6 +202,7 @@ function runInfo(a: Args, before: number[]): Omit<RunInfo, "loadAvg" | "wallSeco
     warmupMs: a.warmupMs,
     durationMs: a.durationMs,
     catchupCount: a.count,
+    distStale: distIsStale(),
     loadBefore: before,
   };
 }
@@ -313,7 +332,8 @@ function summaryLine(r: Row): string {
   const lat = l ? ` p50 ${(l.p50 / 1000).toFixed(2)} ms p99 ${(l.p99 / 1000).toFixed(2)} ms` : "";
   const mem = r.server ? ` srv ${r.server.cpuPercent}% cpu, anon ${r.server.rssAnonPeakMiB} MiB` : "";
   const t = r.targets.map((x) => `${x.pass ? "PASS" : "MISS"} ${x.target}`).join("; ");
-  return `${fmtNum(r.msgsPerSec)} msg/s${lat}${mem}${t ? " — " + t : ""}`;
+  const extra = r.extra ? " " + Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(" ") : "";
+  return `${fmtNum(r.msgsPerSec)} msg/s${lat}${mem}${extra}${t ? " — " + t : ""}`;
 }
 
 async function main(): Promise<void> {
@@ -338,6 +358,7 @@ async function main(): Promise<void> {
   }
   const before = loadavg();
   const info = runInfo(a, before);
+  if (info.distStale) console.error("bench: WARNING dist/ is older than src/: the broker measured is not the checked-out source (run npm run build)");
   const t0 = performance.now();
   const progress = new Progress();
   const rows: Row[] = [];

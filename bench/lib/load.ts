@@ -212,9 +212,11 @@ export class Consumer {
       this.flushTimer = setTimeout(() => this.flush(), 1);
       return;
     }
-    const n = enc.count;
+    const n = Math.min(enc.count, ACK_MAX_ITEMS);
     this.acksInFlight++;
-    this.client.unary("Ack", enc.take()).then(
+    const request = enc.take(n);
+    if (enc.count > 0) this.flushTimer = setTimeout(() => this.flush(), 0);
+    this.client.unary("Ack", request).then(
       () => {
         this.acksInFlight--;
         this.acked += n;
@@ -238,6 +240,9 @@ export class Consumer {
     this.client.close();
   }
 }
+
+/** The broker's default max_batch_records, the most items one Ack may carry. */
+const ACK_MAX_ITEMS = 10_000;
 
 /** Waits until cond() is true, polling every ms; throws check()'s error. */
 export async function waitUntil(cond: () => boolean, check: () => unknown, timeoutMs = 600_000): Promise<void> {

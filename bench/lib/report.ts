@@ -62,6 +62,8 @@ export interface RunInfo {
   readonly catchupCount: number;
   readonly loadAvg: { before: number[]; after: number[] };
   readonly wallSeconds: number;
+  /** dist/ (what runs) is older than src/ (what is checked out). */
+  readonly distStale: boolean;
 }
 
 export interface Results {
@@ -136,11 +138,12 @@ export function renderTables(res: Results): string {
   out.push(
     `Ferry bench — ${i.date}  commit ${i.commit}${i.dirty ? " (+uncommitted changes)" : ""}  node ${i.node}  nats-server ${i.natsServer}`,
     `${i.machine.cpuModel}, ${i.machine.cores} cores, ${i.machine.memoryGiB} GiB; load average before ${i.loadAvg.before.map((x) => x.toFixed(2)).join(" ")} / after ${i.loadAvg.after.map((x) => x.toFixed(2)).join(" ")}`,
-    `warm-up ${i.warmupMs / 1000} s, measured ${i.durationMs / 1000} s per scenario; latencies in ms; CPU in % of one core over the measured window; memory in MiB (RssAnon start/peak, RssFile peak)`,
+    `warm-up ${i.warmupMs / 1000} s, measured ${i.durationMs / 1000} s per scenario; latencies in ms; CPU in % of one core over the measured window (srv = broker or nats-server, cli = the Node load generator; the JetStream load generator is Go); memory in MiB (RssAnon start/peak, RssFile peak)`,
+    ...(i.distStale ? ["WARNING: dist/ is older than src/: the broker measured is not the source checked out (run npm run build)"] : []),
     "",
   );
   const body = res.rows.map((r) => {
-    if (r.status !== "ok") return [r.scenario, SYSTEM_LABEL[r.system], r.status.toUpperCase(), "", "", "", "", "", "", "", "", (r.reason ?? "").slice(0, 60)];
+    if (r.status !== "ok") return [r.scenario, SYSTEM_LABEL[r.system], r.status.toUpperCase(), "", "", "", "", "", "", "", "", "", (r.reason ?? "").slice(0, 70)];
     const l = r.latencyUs;
     const s = r.server;
     const checks = r.targets.map((t) => `${t.pass ? "PASS" : "MISS"} ${t.target}`).join("; ");
@@ -154,19 +157,21 @@ export function renderTables(res: Results): string {
       ms(l?.p99),
       ms(l?.p999),
       s ? s.cpuPercent.toFixed(0) : "-",
+      r.clientCpuPercent !== undefined ? r.clientCpuPercent.toFixed(0) : "-",
       s ? `${s.rssAnonStartMiB.toFixed(0)}/${s.rssAnonPeakMiB.toFixed(0)}` : "-",
       s ? s.rssFilePeakMiB.toFixed(0) : "-",
       checks,
     ];
   });
-  out.push(table(["scenario", "system", "msgs/s", "MB/s", "p50", "p95", "p99", "p99.9", "srv CPU%", "anon MiB", "file MiB", "targets"], body));
+  out.push(table(["scenario", "system", "msgs/s", "MB/s", "p50", "p95", "p99", "p99.9", "srv CPU%", "cli CPU%", "anon MiB", "file MiB", "targets"], body));
   out.push("");
-  if (res.ratios.length > 0) {
+  const ratios = res.ratios.filter((r) => r.durable !== undefined || r.nosync !== undefined);
+  if (ratios.length > 0) {
     out.push("Ferry / JetStream (like for like = ferry --no-sync, since Debian's nats-server does not fsync before acking):");
     out.push(
       table(
         ["scenario", "basis", "durable/JS", "no-sync/JS (like for like)", "≥ 1.0"],
-        res.ratios.map((r) => [r.scenario, r.basis, r.durable?.toFixed(2) ?? "-", r.likeForLike?.toFixed(2) ?? "-", r.pass === undefined ? "-" : r.pass ? "PASS" : "MISS"]),
+        ratios.map((r) => [r.scenario, r.basis, r.durable?.toFixed(2) ?? "-", r.likeForLike?.toFixed(2) ?? "-", r.pass === undefined ? "-" : r.pass ? "PASS" : "MISS"]),
       ),
     );
     out.push("");

@@ -33,6 +33,12 @@ export function checkWire(): void {
   assert(s.topic === "t" && s.group === "g" && s.start?.from === START_EARLIEST && s.maxInFlight === 300_000 && s.clientId === "c", "SubscribeRequest");
 
   const ack = new AckEncoder("t", "g", "m-1");
+  ack.add(9, 1);
+  ack.add(9, 300);
+  const first = fromBinary(AckRequestSchema, ack.take(1));
+  assert(first.items.length === 1 && first.items[0]!.offset === 1n && ack.count === 1, "AckRequest prefix");
+  const second = fromBinary(AckRequestSchema, ack.take());
+  assert(second.items.length === 1 && second.items[0]!.offset === 300n && ack.count === 0, "AckRequest rest");
   ack.add(3, 2 ** 40 + 5);
   ack.add(0, 0);
   const a = fromBinary(AckRequestSchema, ack.take());

@@ -292,6 +292,8 @@ export class AckEncoder {
   private items: Buffer;
   private pos = 0;
   private n = 0;
+  /** End position of each item, to take a prefix of them. */
+  private ends: number[] = [];
 
   constructor(topic: string, group: string, memberId: string) {
     const t = Buffer.from(topic);
@@ -331,13 +333,24 @@ export class AckEncoder {
     b[p++] = 1; // ACK_ACTION_ACK
     this.pos = p;
     this.n++;
+    this.ends.push(p);
   }
 
-  /** The request with every item added so far; the encoder starts empty again. */
-  take(): Buffer {
-    const out = Buffer.concat([this.head, this.items.subarray(0, this.pos)]);
-    this.pos = 0;
-    this.n = 0;
+  /** A request with the first `max` items added so far (default all); they leave the encoder. */
+  take(max = Infinity): Buffer {
+    const n = Math.min(max, this.n);
+    const end = n === this.n ? this.pos : this.ends[n - 1]!;
+    const out = Buffer.concat([this.head, this.items.subarray(0, end)]);
+    if (n === this.n) {
+      this.pos = 0;
+      this.n = 0;
+      this.ends = [];
+    } else {
+      this.items.copy(this.items, 0, end, this.pos);
+      this.pos -= end;
+      this.ends = this.ends.slice(n).map((e) => e - end);
+      this.n -= n;
+    }
     return out;
   }
 }
