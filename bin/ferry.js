@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `ferry` command. The TypeScript sources are built into dist/ by `npm ci`
+// The `ferry` command. The TypeScript sources are built into dist/ by `npm install`
 // (the prepare script) and by `npm run build`.
 import { main } from "../dist/cli/main.js";
 
