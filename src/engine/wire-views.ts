@@ -111,3 +111,65 @@ export function viewProduce(bytes: Uint8Array): ProduceBatchView {
   const record = view.records.at(-1) ?? { bytes: EMPTY, key: EMPTY };
   return { ...view, records: [record] };
 }
+
+/** What the broker needs from a ferry.v1.AckRequest, read without building messages. */
+export interface AckView {
+  readonly topic: string;
+  readonly group: string;
+  readonly memberId: string;
+  readonly items: AckItemView[];
+}
+
+/** One AckItem: action 0 (unspecified) and 1 are ack, 2 nack, 3 extend. */
+export interface AckItemView {
+  readonly partition: number;
+  readonly offset: number;
+  readonly action: number;
+  readonly delayMs: number;
+  readonly reason: string;
+  readonly extendMs: number;
+}
+
+function viewAckItem(bytes: Uint8Array): AckItemView {
+  let partition = 0;
+  let offset = 0;
+  let action = 0;
+  let delayMs = 0;
+  let reason = "";
+  let extendMs = 0;
+  const reader = new BinaryReader(bytes);
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1 && wireType === WireType.Varint) partition = reader.int32();
+    else if (field === 2 && wireType === WireType.Varint) offset = int64(reader, "offset");
+    else if (field === 3 && wireType === WireType.Varint) action = reader.int32();
+    else if (field === 4 && wireType === WireType.Varint) delayMs = int64(reader, "delay_ms");
+    else if (field === 5 && wireType === WireType.LengthDelimited) reason = utf8(reader.bytes(), "reason");
+    else if (field === 6 && wireType === WireType.Varint) extendMs = int64(reader, "extend_ms");
+    else reader.skip(wireType, field);
+  }
+  return { partition, offset, action, delayMs, reason, extendMs };
+}
+
+/** Parses a ferry.v1.AckRequest (1 topic, 2 group, 3 member_id, 4 items). */
+export function viewAck(bytes: Uint8Array): AckView {
+  let topic = "";
+  let group = "";
+  let memberId = "";
+  const items: AckItemView[] = [];
+  try {
+    const reader = new BinaryReader(bytes);
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(reader.bytes(), "topic");
+      else if (field === 2 && wireType === WireType.LengthDelimited) group = utf8(reader.bytes(), "group");
+      else if (field === 3 && wireType === WireType.LengthDelimited) memberId = utf8(reader.bytes(), "member_id");
+      else if (field === 4 && wireType === WireType.LengthDelimited) items.push(viewAckItem(reader.bytes()));
+      else reader.skip(wireType, field);
+    }
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
+    throw new InvalidArgumentError(`request is not a valid ferry.v1.AckRequest: ${(err as Error).message}`);
+  }
+  return { topic, group, memberId, items };
+}

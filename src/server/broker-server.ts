@@ -8,7 +8,7 @@ import { writeFileSync, renameSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import type { BrokerConfig } from "../config.js";
 import { Broker } from "../engine/broker.js";
-import { viewProduce, viewProduceBatch, type ProduceBatchView } from "../engine/wire-views.js";
+import { viewAck, viewProduce, viewProduceBatch, type AckView, type ProduceBatchView } from "../engine/wire-views.js";
 import { AdminService } from "../gen/ferry/v1/admin_pb.js";
 import { BrokerService } from "../gen/ferry/v1/broker_pb.js";
 import { GroupCoordinator } from "../groups/group-coordinator.js";
@@ -62,7 +62,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     shutdown: shutdown.signal,
     onInternalError: (err, method) => logger.error({ err, method }, "internal error"),
   };
-  const brokerService = adaptService<typeof BrokerService.method, { produce: ProduceBatchView; produceBatch: ProduceBatchView }>(
+  const brokerService = adaptService<typeof BrokerService.method, { produce: ProduceBatchView; produceBatch: ProduceBatchView; ack: AckView }>(
     BrokerService,
     {
       produce: (req) => produce(broker, req),
@@ -71,7 +71,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
       subscribe: (req, ctx) => subscribe(groups, broker, req, ctx),
       ack: async (req) => ack(groups, req),
     },
-    { produce: viewProduce, produceBatch: viewProduceBatch },
+    { produce: viewProduce, produceBatch: viewProduceBatch, ack: viewAck },
     adapterOptions,
   );
   const adminService = adaptService<typeof AdminService.method, Record<never, never>>(

@@ -147,3 +147,14 @@ export function encodeProduceBatchResponse(result: ProduceResult): Uint8Array {
   }
   return buf.subarray(0, pos);
 }
+
+/** A ferry.v1.AckResponse: packed outcomes, 1 (OK) or 2 (NOT_IN_FLIGHT), in request order. */
+export function encodeAckResponse(outcomes: readonly boolean[]): Uint8Array {
+  if (outcomes.length === 0) return new Uint8Array(0);
+  const buf = Buffer.allocUnsafe(1 + 5 + outcomes.length);
+  let pos = 0;
+  buf[pos++] = tag(1, LEN);
+  pos = writeVarint(buf, pos, outcomes.length);
+  for (const ok of outcomes) buf[pos++] = ok ? 1 : 2;
+  return buf.subarray(0, pos);
+}

@@ -20,21 +20,17 @@ import {
   type ResetGroupOffsetsResponse,
 } from "../../gen/ferry/v1/admin_pb.js";
 import {
-  AckAction,
-  AckOutcome,
-  AckResponseSchema,
   DeliveryMode,
   GroupOptionsSchema,
   SubscribeResponseSchema,
-  type AckRequest,
-  type AckResponse,
   type SubscribeRequest,
 } from "../../gen/ferry/v1/broker_pb.js";
 import { StartFrom, type StartPosition as StartPositionMessage } from "../../gen/ferry/v1/common_pb.js";
 import type { Group, SettleAction } from "../../groups/group.js";
 import type { GroupCoordinator, StartPosition } from "../../groups/group-coordinator.js";
 import type { CallContext } from "../grpc-adapter.js";
-import { encodeRecordBatchEvent } from "../record-encoding.js";
+import type { AckView } from "../../engine/wire-views.js";
+import { encodeAckResponse, encodeRecordBatchEvent } from "../record-encoding.js";
 import { toSafeNumber } from "./numbers.js";
 
 export function startPosition(message: StartPositionMessage | undefined): StartPosition {
@@ -97,29 +93,18 @@ export async function* subscribe(groups: GroupCoordinator, broker: Broker, reque
   }
 }
 
-const ACTIONS: Record<AckAction, SettleAction> = {
-  [AckAction.UNSPECIFIED]: "ack",
-  [AckAction.ACK]: "ack",
-  [AckAction.NACK]: "nack",
-  [AckAction.EXTEND]: "extend",
-};
+const ACTIONS: readonly SettleAction[] = ["ack", "ack", "nack", "extend"];
 
-export async function ack(groups: GroupCoordinator, request: AckRequest): Promise<AckResponse> {
+/** Ack: settles many records; answers with packed outcomes (1 OK, 2 NOT_IN_FLIGHT). */
+export async function ack(groups: GroupCoordinator, request: AckView): Promise<Uint8Array> {
   if (request.topic === "" || request.group === "") throw new InvalidArgumentError("topic and group are required");
   const items = request.items.map((item) => {
     const action = ACTIONS[item.action];
     if (!action) throw new InvalidArgumentError(`action ${item.action} is not a known AckAction value`);
-    return {
-      partition: item.partition,
-      offset: toSafeNumber(item.offset, "offset"),
-      action,
-      delayMs: toSafeNumber(item.delayMs, "delay_ms"),
-      reason: item.reason,
-      extendMs: toSafeNumber(item.extendMs, "extend_ms"),
-    };
+    return { partition: item.partition, offset: item.offset, action, delayMs: item.delayMs, reason: item.reason, extendMs: item.extendMs };
   });
   const outcomes = await groups.settle(request.topic, request.group, request.memberId, items);
-  return create(AckResponseSchema, { outcomes: outcomes.map((ok) => (ok ? AckOutcome.OK : AckOutcome.NOT_IN_FLIGHT)) });
+  return encodeAckResponse(outcomes);
 }
 
 function lag(group: Group): bigint {

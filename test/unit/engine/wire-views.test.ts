@@ -1,8 +1,8 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { viewProduce, viewProduceBatch, viewRecord } from "../../../src/engine/wire-views.js";
+import { viewAck, viewProduce, viewProduceBatch, viewRecord } from "../../../src/engine/wire-views.js";
 import { InvalidArgumentError } from "../../../src/errors.js";
-import { ProduceBatchRequestSchema, ProduceRequestSchema } from "../../../src/gen/ferry/v1/broker_pb.js";
+import { AckAction, AckRequestSchema, ProduceBatchRequestSchema, ProduceRequestSchema } from "../../../src/gen/ferry/v1/broker_pb.js";
 import { RecordSchema } from "../../../src/gen/ferry/v1/common_pb.js";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -26,6 +26,29 @@ describe("wire views", () => {
     expect(view.partition).toBeUndefined();
     expect(view.records).toHaveLength(1);
     expect(view.firstSequence).toBe(3);
+  });
+
+  it("read an ack request as protobuf-es wrote it", () => {
+    const bytes = toBinary(
+      AckRequestSchema,
+      create(AckRequestSchema, {
+        topic: "t",
+        group: "g",
+        memberId: "m",
+        items: [{ partition: 1, offset: 2n ** 40n }, { partition: 0, offset: 3n, action: AckAction.NACK, delayMs: 250n, reason: "boom" }, { offset: 4n, action: AckAction.EXTEND, extendMs: 9n }],
+      }),
+    );
+    expect(viewAck(bytes)).toEqual({
+      topic: "t",
+      group: "g",
+      memberId: "m",
+      items: [
+        { partition: 1, offset: 2 ** 40, action: 0, delayMs: 0, reason: "", extendMs: 0 },
+        { partition: 0, offset: 3, action: 2, delayMs: 250, reason: "boom", extendMs: 0 },
+        { partition: 0, offset: 4, action: 3, delayMs: 0, reason: "", extendMs: 9 },
+      ],
+    });
+    expect(() => viewAck(Uint8Array.from([0x22, 0x05, 0x10]))).toThrow(/not a valid ferry.v1.AckRequest/);
   });
 
   it("reject garbage and invalid header names as INVALID_ARGUMENT", () => {

@@ -1,8 +1,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FetchResponseSchema, ProduceBatchResponseSchema, SubscribeResponseSchema } from "../../../src/gen/ferry/v1/broker_pb.js";
-import { encodeFetchResponse, encodeProduceBatchResponse, encodeRecordBatchEvent } from "../../../src/server/record-encoding.js";
+import { AckOutcome, AckResponseSchema, FetchResponseSchema, ProduceBatchResponseSchema, SubscribeResponseSchema } from "../../../src/gen/ferry/v1/broker_pb.js";
+import { encodeAckResponse, encodeFetchResponse, encodeProduceBatchResponse, encodeRecordBatchEvent } from "../../../src/server/record-encoding.js";
 
 const record = fc.record({
   partition: fc.integer({ min: 0, max: 100_000 }),
@@ -35,6 +35,13 @@ describe("delivery encoding", () => {
   it("encodes produce batch responses with packed positions", () => {
     const res = fromBinary(ProduceBatchResponseSchema, encodeProduceBatchResponse({ partitions: [0, 3, 200], offsets: [0, 2 ** 35, 7], appendTimeMs: 1_700_000_000_000, duplicates: 2 }));
     expect(res).toMatchObject({ partitions: [0, 3, 200], offsets: [0n, 2n ** 35n, 7n], appendTimeMs: 1_700_000_000_000n, duplicates: 2 });
+  });
+
+  it("encodes ack responses as packed outcomes", () => {
+    expect(fromBinary(AckResponseSchema, encodeAckResponse([true, false, true])).outcomes).toEqual([AckOutcome.OK, AckOutcome.NOT_IN_FLIGHT, AckOutcome.OK]);
+    expect(fromBinary(AckResponseSchema, encodeAckResponse([])).outcomes).toEqual([]);
+    const many = Array.from({ length: 300 }, (_, i) => i % 3 === 0);
+    expect(fromBinary(AckResponseSchema, encodeAckResponse(many)).outcomes).toHaveLength(300);
   });
 
   it("encodes fetch responses with their offsets", () => {
