@@ -78,10 +78,13 @@ export class PartitionDelivery {
     this.retries.delete(offset);
     this.deadLettering.delete(offset);
     if (offset < this.committed || offset >= this.cursor) return false;
-    this.done.add(offset);
-    const before = this.committed;
+    if (offset !== this.committed) {
+      this.done.add(offset); // waits for the lower offsets
+      return false;
+    }
+    this.committed++;
     while (this.done.delete(this.committed)) this.committed++;
-    return this.committed !== before;
+    return true;
   }
 
   /** Whether `offset` is delivered-or-waiting and not yet done. */
