@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Measurement, ScenarioContext } from "./lib/load.js";
 import { runPeer, peerAvailable } from "./lib/peer.js";
-import { ProcMonitor, REPO, startFerry, startNats, which, type ProcStats } from "./lib/procs.js";
+import { ProcMonitor, REPO, startFerry, startGrpcEcho, startNats, which, type ProcStats } from "./lib/procs.js";
 import { computeRatios, fmtNum, renderTables, SYSTEM_LABEL, writeResults, type Results, type Row, type RunInfo, type System, type TargetResult } from "./lib/report.js";
 import { checkWire } from "./lib/wire-check.js";
 import { MEMORY_TARGET_MIB, PendingError, SCENARIOS, SkipError, type Scenario } from "./scenarios.js";
@@ -25,7 +25,8 @@ bench/results/<date>-<commit>.json, latest.json and latest.svg.
   --duration S      measured seconds per scenario (default 10)
   --count N         records for the catch-up scenarios (default 1000000)
   --quick           --warmup 1 --duration 3 --count 200000, results not saved (for development)
-  --systems LIST    comma-separated subset of ferry,ferry-nosync,jetstream (default all)
+  --systems LIST    comma-separated subset of ferry,ferry-nosync,jetstream,grpc-echo (default all;
+                    grpc-echo = the ghz scenarios against a bare grpc-js server: the floor)
   --profile         run the broker under node --cpu-prof; profiles in bench/results/profiles/
   --no-save         print the tables only
   --no-setup        do not run scripts/setup-bench.sh first
@@ -49,7 +50,7 @@ function parseArgs(argv: string[]): Args {
     warmupMs: 2000,
     durationMs: 10_000,
     count: 1_000_000,
-    systems: new Set<System>(["ferry", "ferry-nosync", "jetstream"]),
+    systems: new Set<System>(["ferry", "ferry-nosync", "jetstream", "grpc-echo"]),
     profile: false,
     save: true,
     setup: true,
@@ -80,7 +81,7 @@ function parseArgs(argv: string[]): Args {
         break;
       case "--systems": {
         const list = (argv[++i] ?? "").split(",").filter(Boolean);
-        for (const s of list) if (!(s in SYSTEM_LABEL)) throw new Error(`unknown system '${s}' (ferry, ferry-nosync, jetstream)`);
+        for (const s of list) if (!(s in SYSTEM_LABEL)) throw new Error(`unknown system '${s}' (ferry, ferry-nosync, jetstream, grpc-echo)`);
         a.systems = new Set(list as System[]);
         break;
       }
@@ -227,8 +228,12 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-async function runFerry(s: Scenario, sync: boolean, a: Args, progress: Progress): Promise<Outcome> {
-  const broker = await startFerry({ sync, ...(a.profile ? { cpuProfDir: join(REPO, "bench", "results", "profiles", s.name.replace(/\//g, "_") + (sync ? "" : "-nosync")) } : {}) });
+async function runFerry(s: Scenario, system: System, a: Args, progress: Progress): Promise<Outcome> {
+  const sync = system === "ferry";
+  const broker =
+    system === "grpc-echo"
+      ? await startGrpcEcho()
+      : await startFerry({ sync, ...(a.profile ? { cpuProfDir: join(REPO, "bench", "results", "profiles", s.name.replace(/\//g, "_") + (sync ? "" : "-nosync")) } : {}) });
   const mon = new ProcMonitor(broker.pid);
   mon.start();
   let cpu0 = process.cpuUsage();
@@ -236,6 +241,7 @@ async function runFerry(s: Scenario, sync: boolean, a: Args, progress: Progress)
   let clientCpuPercent = 0;
   const ctx: ScenarioContext = {
     address: broker.address,
+    reflection: system !== "grpc-echo",
     warmupMs: a.warmupMs,
     durationMs: a.durationMs,
     count: a.count,
@@ -320,7 +326,7 @@ function toRow(s: Scenario, system: System, o: Outcome, load: number): Row {
     const c = t.check(row);
     targets.push({ target: t.text, measured: c.measured, pass: c.pass });
   }
-  if (system !== "jetstream" && o.server && !s.targets.some((t) => t.text.includes("RssAnon"))) {
+  if ((system === "ferry" || system === "ferry-nosync") && o.server && !s.targets.some((t) => t.text.includes("RssAnon"))) {
     targets.push({ target: `RssAnon ≤ ${MEMORY_TARGET_MIB} MiB`, measured: `peak ${o.server.rssAnonPeakMiB} MiB`, pass: o.server.rssAnonPeakMiB <= MEMORY_TARGET_MIB });
   }
   return row;
@@ -355,6 +361,7 @@ async function main(): Promise<void> {
     if (a.systems.has("ferry")) plan.push({ s, system: "ferry" });
     if (s.nosync && a.systems.has("ferry-nosync")) plan.push({ s, system: "ferry-nosync" });
     if (s.jetstream && a.systems.has("jetstream")) plan.push({ s, system: "jetstream" });
+    if (s.floor && a.systems.has("grpc-echo")) plan.push({ s, system: "grpc-echo" });
   }
   const before = loadavg();
   const info = runInfo(a, before);
@@ -371,7 +378,7 @@ async function main(): Promise<void> {
     let o: Outcome;
     if (system === "jetstream" && natsMissing) o = { status: "skipped", reason: natsMissing };
     else if (system === "jetstream") o = await runJetStream(s, a, progress);
-    else o = await runFerry(s, system === "ferry", a, progress);
+    else o = await runFerry(s, system, a, progress);
     const row = toRow(s, system, o, load);
     rows.push(row);
     progress.end(summaryLine(row));

@@ -33,6 +33,8 @@ export interface Scenario {
   readonly ferry: (ctx: ScenarioContext) => Promise<Measurement>;
   /** Also run against Ferry with --no-sync (the like-for-like row against JetStream). */
   readonly nosync: boolean;
+  /** Also run `ferry` against the bare grpc-js server (bench/tools/grpc-echo.ts): the grpc-js floor. */
+  readonly floor?: boolean;
   /** Arguments for ferry-nats-bench; unset: no JetStream equivalent. */
   readonly jetstream?: (ctx: { warmupMs: number; durationMs: number; count: number }) => string[];
   readonly targets: readonly Target[];
@@ -100,6 +102,7 @@ function e2e(groups: number): Scenario["ferry"] {
     const tpl = new BatchTemplate(topic, 1000, VALUE_100B);
     await producer.unary("ProduceBatch", new BatchTemplate(topic, 1, VALUE_100B).stamp(0)); // creates the topic
     const hist = new LatencyHistogram();
+    const produceHist = new LatencyHistogram();
     let measuring = false;
     const consumers = Array.from(
       { length: groups },
@@ -111,7 +114,7 @@ function e2e(groups: number): Scenario["ferry"] {
     let stop = false;
     let failure: unknown;
     const maxAhead = 100_000;
-    const inFlight = 4;
+    const inFlight = Number(process.env["FERRY_BENCH_E2E_INFLIGHT"] ?? 4);
     const worker = async (): Promise<void> => {
       while (!stop) {
         if (produced - minReceived() > maxAhead) {
@@ -120,7 +123,9 @@ function e2e(groups: number): Scenario["ferry"] {
         }
         produced += 1000;
         try {
-          await producer.unary("ProduceBatch", tpl.stamp(performance.now()));
+          const t = performance.now();
+          await producer.unary("ProduceBatch", tpl.stamp(t));
+          if (measuring) produceHist.recordUs((performance.now() - t) * 1000);
         } catch (err) {
           failure ??= err;
           stop = true;
@@ -150,7 +155,12 @@ function e2e(groups: number): Scenario["ferry"] {
         latency: hist.summary(),
         latencyKind: "produce → delivery",
         note: `ProduceBatch 1000 × ${inFlight} in flight (≤ ${maxAhead / 1000}k ahead); ${groups} group(s), max_in_flight 20000, Ack per ≤1000 items; msgs/s = records delivered to every group`,
-        extra: { deliveriesPerSec: Math.round((msgs * groups) / seconds), acked: acked.reduce((a, b) => a + b, 0) },
+        extra: {
+          deliveriesPerSec: Math.round((msgs * groups) / seconds),
+          acked: acked.reduce((a, b) => a + b, 0),
+          backlogAtEnd: produced - minReceived(),
+          ...produceSide(produceHist),
+        },
       };
     } finally {
       stop = true;
@@ -403,9 +413,10 @@ interface GhzReport {
   statusCodeDistribution: Record<string, number>;
 }
 
-function runGhz(address: string, concurrency: number, seconds: number): Promise<GhzReport> {
+function runGhz(address: string, reflection: boolean, concurrency: number, seconds: number): Promise<GhzReport> {
   const data = JSON.stringify({ topic: "ghz", record: { value: Buffer.alloc(VALUE_100B, 97).toString("base64") } });
-  const args = ["--insecure", "--call", "ferry.v1.BrokerService/Produce", "-d", data, "-c", String(concurrency), "-z", `${seconds}s`, "--connections", "1", "-O", "json", address];
+  const proto = reflection ? [] : ["--proto", join(REPO, "proto", "ferry", "v1", "broker.proto"), "--import-paths", join(REPO, "proto")];
+  const args = [...proto, "--insecure", "--call", "ferry.v1.BrokerService/Produce", "-d", data, "-c", String(concurrency), "-z", `${seconds}s`, "--connections", "1", "-O", "json", address];
   return new Promise((resolve, reject) => {
     const child = spawn(GHZ, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -426,9 +437,9 @@ function runGhz(address: string, concurrency: number, seconds: number): Promise<
 function ghz(concurrency: number): Scenario["ferry"] {
   return async (ctx) => {
     if (!existsSync(GHZ)) throw new SkipError("ghz is not installed (scripts/setup-bench.sh installs it into .tools/bin)");
-    await runGhz(ctx.address, concurrency, Math.max(1, Math.round(ctx.warmupMs / 1000)));
+    await runGhz(ctx.address, ctx.reflection, concurrency, Math.max(1, Math.round(ctx.warmupMs / 1000)));
     ctx.markStart();
-    const r = await runGhz(ctx.address, concurrency, Math.max(1, Math.round(ctx.durationMs / 1000)));
+    const r = await runGhz(ctx.address, ctx.reflection, concurrency, Math.max(1, Math.round(ctx.durationMs / 1000)));
     ctx.markEnd();
     const ok = r.statusCodeDistribution["OK"] ?? 0;
     const pct = (p: number): number => Math.round((r.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? NaN) / 1000);
@@ -439,7 +450,7 @@ function ghz(concurrency: number): Scenario["ferry"] {
       bytesPerMsg: VALUE_100B,
       latency: { p50: pct(50), p95: pct(95), p99: pct(99), p999: NaN, mean: Math.round(r.average / 1000), max: NaN, samples: r.count },
       latencyKind: "Produce call (ghz)",
-      note: `ghz -c ${concurrency} --connections 1 through server reflection; ${r.count - ok} non-OK; ghz reports no p99.9`,
+      note: `ghz -c ${concurrency} --connections 1 ${ctx.reflection ? "through server reflection" : "with the proto files"}; ${r.count - ok} non-OK; ghz reports no p99.9`,
       extra: { rpcPerSec: Math.round(r.rps) },
     };
   };
@@ -559,13 +570,15 @@ export const SCENARIOS: readonly Scenario[] = [
     description: "server capacity: ghz drives unary Produce (64 concurrent, 1 connection) through reflection",
     ferry: ghz(64),
     nosync: true,
+    floor: true,
     targets: [],
   },
   {
     name: "ghz/produce-unary-c1",
     description: "ghz drives unary Produce, one call in flight",
     ferry: ghz(1),
-    nosync: false,
+    nosync: true,
+    floor: true,
     targets: [],
   },
 ];

@@ -13,6 +13,8 @@ import { AckEncoder, encodeSubscribe, scanSubscribeResponse, START_EARLIEST } fr
 export interface ScenarioContext {
   /** host:port of the broker under test. */
   readonly address: string;
+  /** The server serves reflection (Ferry does; the grpc-js floor server does not). */
+  readonly reflection: boolean;
   readonly warmupMs: number;
   readonly durationMs: number;
   /** Record count for count-based scenarios (catch-up). */

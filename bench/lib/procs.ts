@@ -250,3 +250,19 @@ function readFileSyncSafe(file: string): string {
     return "";
   }
 }
+
+/** Starts the grpc-js floor server (bench/tools/grpc-echo.ts, compiled beside this file). */
+export async function startGrpcEcho(): Promise<Running> {
+  const dataDir = mkdtempSync(join(tmpdir(), "ferry-bench-echo-"));
+  const script = new URL("../tools/grpc-echo.js", import.meta.url).pathname;
+  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"], cwd: REPO });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) resolve(out.trim());
+    });
+    child.once("exit", (code) => reject(new Error(`grpc-echo exited with ${code}`)));
+  });
+  return { pid: child.pid!, address: `127.0.0.1:${port}`, dataDir, logFile: "", stop: () => stopChild(child, dataDir) };
+}

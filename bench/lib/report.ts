@@ -4,12 +4,13 @@ import { join } from "node:path";
 import type { LatencySummary } from "./load.js";
 import type { ProcStats } from "./procs.js";
 
-export type System = "ferry" | "ferry-nosync" | "jetstream";
+export type System = "ferry" | "ferry-nosync" | "jetstream" | "grpc-echo";
 
 export const SYSTEM_LABEL: Record<System, string> = {
   ferry: "ferry (durable)",
   "ferry-nosync": "ferry --no-sync",
   jetstream: "jetstream",
+  "grpc-echo": "grpc-js floor (no broker)",
 };
 
 export interface TargetResult {
@@ -194,7 +195,7 @@ export function writeResults(dir: string, res: Results): { json: string; latest:
   return { json, latest, svg };
 }
 
-const COLORS: Record<System, string> = { ferry: "#1f6feb", "ferry-nosync": "#79b8ff", jetstream: "#2da44e" };
+const COLORS: Record<System, string> = { ferry: "#1f6feb", "ferry-nosync": "#79b8ff", jetstream: "#2da44e", "grpc-echo": "#8c959f" };
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -227,7 +228,7 @@ export function renderSvg(res: Results): string {
     y += gap;
   }
   const legend = (Object.keys(COLORS) as System[])
-    .map((s, i) => `<rect x="${left + i * 170}" y="34" width="12" height="12" fill="${COLORS[s]}"/><text x="${left + i * 170 + 18}" y="44" class="v">${esc(SYSTEM_LABEL[s])}</text>`)
+    .map((s, i) => `<rect x="${left - 220 + i * 160}" y="34" width="12" height="12" fill="${COLORS[s]}"/><text x="${left - 220 + i * 160 + 18}" y="44" class="v">${esc(SYSTEM_LABEL[s])}</text>`)
     .join("");
   const i = res.info;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 30}" viewBox="0 0 ${width} ${y + 30}" font-family="system-ui, sans-serif">
