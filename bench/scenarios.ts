@@ -303,13 +303,9 @@ async function stalled(ctx: ScenarioContext): Promise<Measurement> {
   await producer.unary("ProduceBatch", new BatchTemplate(topic, 1, VALUE_100B).stamp(0));
   const consumer = new Consumer(ctx.address, { topic, group: "stalled", maxInFlight: 100_000, ack: false });
   await consumer.start();
-  // read the first deliveries, then stop reading: the broker's writes back up against HTTP/2 flow control
-  const stallTimer = setInterval(() => {
-    if (consumer.received > 0) {
-      consumer.pause();
-      clearInterval(stallTimer);
-    }
-  }, 1);
+  // Read without acking for half the warm-up (the member reaches its max_in_flight of unacked records),
+  // then stop reading too: the broker's writes back up against HTTP/2 flow control. Measured: the rest.
+  const stallTimer = setTimeout(() => consumer.pause(), ctx.warmupMs / 2);
   const tpl = new BatchTemplate(topic, 1000, VALUE_100B);
   const hist = new LatencyHistogram();
   try {
@@ -319,11 +315,11 @@ async function stalled(ctx: ScenarioContext): Promise<Measurement> {
       bytesPerMsg: VALUE_100B,
       latency: hist.summary(),
       latencyKind: "ProduceBatch call",
-      note: "group 'stalled' subscribes with max_in_flight 100000 (the broker maximum), never acks and stops reading after its first delivery while ProduceBatch 1000 × 4 runs",
+      note: "group 'stalled' subscribes with max_in_flight 100000 (the broker maximum) and never acks; it reads for half the warm-up, then stops reading, while ProduceBatch 1000 × 4 runs throughout",
       extra: { stalledConsumerReceived: consumer.received },
     };
   } finally {
-    clearInterval(stallTimer);
+    clearTimeout(stallTimer);
     consumer.close();
     producer.close();
   }
