@@ -8,9 +8,9 @@
 package main
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -21,7 +21,11 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
+
+// maxAckPending bounds unacked messages per consumer (-max-ack-pending).
+var maxAckPending = 100_000
 
 const (
 	streamName = "BENCH"
@@ -105,12 +109,15 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time")
 	flag.BoolVar(&o.ackNone, "ack-none", false, "catchup: consumer with AckNone")
+	flag.IntVar(&maxAckPending, "max-ack-pending", maxAckPending, "consumer MaxAckPending")
 	flag.Parse()
 
 	nc, err := nats.Connect(o.url, nats.MaxReconnects(0))
 	fatal(err)
 	defer nc.Close()
 	js, err := nc.JetStream(nats.PublishAsyncMaxPending(1 << 16))
+	fatal(err)
+	jsn, err := jetstream.New(nc)
 	fatal(err)
 	_, err = js.AddStream(&nats.StreamConfig{Name: streamName, Subjects: []string{"bench.>"}, Storage: nats.FileStorage, Retention: nats.LimitsPolicy, Replicas: 1})
 	fatal(err)
@@ -122,11 +129,11 @@ func main() {
 	case "publish-async":
 		res = publishAsync(js, o)
 	case "e2e":
-		res = e2e(js, o)
+		res = e2e(js, jsn, o)
 	case "catchup":
-		res = catchup(js, o)
+		res = catchup(js, jsn, o)
 	case "latency":
-		res = latency(js, o)
+		res = latency(js, jsn, o)
 	default:
 		fatal(fmt.Errorf("unknown scenario %q", o.scenario))
 	}
@@ -258,55 +265,53 @@ func publishAsync(js nats.JetStreamContext, o opts) Result {
 	return r
 }
 
-func pullConsumer(js nats.JetStreamContext, durable string, ackNone bool) *nats.Subscription {
-	policy := nats.AckExplicit()
+// pullConsumer creates a durable pull consumer on the stream: explicit acks (or none),
+// at most 100000 unacked messages (as Ferry's max_in_flight in the same scenarios).
+func pullConsumer(jsn jetstream.JetStream, durable string, ackNone bool) jetstream.Consumer {
+	policy := jetstream.AckExplicitPolicy
 	if ackNone {
-		policy = nats.AckNone()
+		policy = jetstream.AckNonePolicy
 	}
-	sub, err := js.PullSubscribe(subject, durable, nats.BindStream(streamName), policy, nats.MaxAckPending(20_000), nats.DeliverAll())
+	cons, err := jsn.CreateOrUpdateConsumer(context.Background(), streamName, jetstream.ConsumerConfig{
+		Durable:       durable,
+		AckPolicy:     policy,
+		MaxAckPending: maxAckPending,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		FilterSubject: subject,
+	})
 	fatal(err)
-	return sub
+	return cons
 }
 
-// consume pulls batches until stop, acking each message unless ackNone.
-func consume(sub *nats.Subscription, batch int, ackNone bool, rec *recorder, counter *atomic.Int64, stop *atomic.Bool) {
-	for !stop.Load() {
-		b, err := sub.FetchBatch(batch, nats.MaxWait(500*time.Millisecond))
-		if err != nil {
-			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrConnectionClosed) {
-				continue
-			}
-			fatal(err)
+// consume runs nats.go's continuous pull (Consume: overlapping pull requests of up to
+// `batch` messages, the client's recommended high-throughput path), acking each
+// message unless ackNone. It returns a stop function.
+func consume(cons jetstream.Consumer, batch int, ackNone bool, rec *recorder, counter *atomic.Int64) func() {
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		if rec != nil {
+			rec.add(since(m.Data()))
 		}
-		for m := range b.Messages() {
-			if rec != nil {
-				rec.add(since(m.Data))
-			}
-			if !ackNone {
-				_ = m.Ack()
-			}
-			counter.Add(1)
+		if !ackNone {
+			_ = m.Ack()
 		}
-	}
+		counter.Add(1)
+	}, jetstream.PullMaxMessages(batch))
+	fatal(err)
+	return cc.Stop
 }
 
-// e2e: one publisher (windows of `batch`, at most 200k ahead of the slowest
+// e2e: one publisher (windows of `batch`, at most 100k ahead of the slowest
 // consumer) and `groups` durable pull consumers that ack every message.
 // Throughput counts messages consumed by every group; latency is publish to delivery.
-func e2e(js nats.JetStreamContext, o opts) Result {
+func e2e(js nats.JetStreamContext, jsn jetstream.JetStream, o opts) Result {
 	var stop atomic.Bool
 	rec := &recorder{}
 	counters := make([]*atomic.Int64, o.groups)
 	var published atomic.Int64
-	var wg sync.WaitGroup
+	var stops []func()
 	for g := 0; g < o.groups; g++ {
 		counters[g] = &atomic.Int64{}
-		sub := pullConsumer(js, fmt.Sprintf("g%d", g), false)
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			consume(sub, o.batch, false, rec, counters[g], &stop)
-		}(g)
+		stops = append(stops, consume(pullConsumer(jsn, fmt.Sprintf("g%d", g), false), o.batch, false, rec, counters[g]))
 	}
 	minConsumed := func() int64 {
 		m := int64(math.MaxInt64)
@@ -320,7 +325,7 @@ func e2e(js nats.JetStreamContext, o opts) Result {
 	go func() {
 		data := payload(o.size)
 		for !stop.Load() {
-			if published.Load()-minConsumed() > 200_000 {
+			if published.Load()-minConsumed() > 100_000 {
 				time.Sleep(time.Millisecond)
 				continue
 			}
@@ -339,14 +344,16 @@ func e2e(js nats.JetStreamContext, o opts) Result {
 	mark("end")
 	rec.on.Store(false)
 	stop.Store(true)
-	wg.Wait()
+	for _, s := range stops {
+		s()
+	}
 	r := finish(n, secs, o.size, rec)
-	r.Note = fmt.Sprintf("PublishAsync windows of %d; %d durable pull consumers (FetchBatch %d, explicit ack per message); msgs/s = records consumed by every group; latency publish->delivery", o.batch, o.groups, o.batch)
+	r.Note = fmt.Sprintf("PublishAsync windows of %d (at most 100k ahead); %d durable pull consumers (Consume, PullMaxMessages %d, MaxAckPending 100000, explicit ack per message); msgs/s = records consumed by every group; latency publish->delivery", o.batch, o.groups, o.batch)
 	return r
 }
 
 // catchup: preload `count` messages, then time one durable pull consumer reading all of them.
-func catchup(js nats.JetStreamContext, o opts) Result {
+func catchup(js nats.JetStreamContext, jsn jetstream.JetStream, o opts) Result {
 	data := payload(o.size)
 	const preload = 5000
 	for left := o.count; left > 0; left -= preload {
@@ -359,20 +366,13 @@ func catchup(js nats.JetStreamContext, o opts) Result {
 	fmt.Fprintf(os.Stderr, "ferry-nats-bench: preloaded %d\n", o.count)
 	time.Sleep(500 * time.Millisecond)
 	mark("start")
-	sub := pullConsumer(js, "catchup", o.ackNone)
 	var counter atomic.Int64
-	var stop atomic.Bool
 	t0 := time.Now()
-	done := make(chan struct{})
-	go func() {
-		for counter.Load() < int64(o.count) {
-			time.Sleep(time.Millisecond)
-		}
-		stop.Store(true)
-		close(done)
-	}()
-	consume(sub, o.batch, o.ackNone, nil, &counter, &stop)
-	<-done
+	stop := consume(pullConsumer(jsn, "catchup", o.ackNone), o.batch, o.ackNone, nil, &counter)
+	for counter.Load() < int64(o.count) {
+		time.Sleep(time.Millisecond)
+	}
+	stop()
 	secs := time.Since(t0).Seconds()
 	mark("end")
 	r := finish(counter.Load(), secs, o.size, &recorder{})
@@ -380,23 +380,17 @@ func catchup(js nats.JetStreamContext, o opts) Result {
 	if o.ackNone {
 		ack = "AckNone"
 	}
-	r.Note = fmt.Sprintf("%d preloaded, one durable pull consumer, FetchBatch %d, %s", o.count, o.batch, ack)
+	r.Note = fmt.Sprintf("%d preloaded, one durable pull consumer (Consume, PullMaxMessages %d, MaxAckPending 100000), %s; time to the last delivery", o.count, o.batch, ack)
 	return r
 }
 
 // latency: publish at a fixed rate (each message stamped with its intended send
 // time, so a stall counts against latency) and measure publish-to-delivery.
-func latency(js nats.JetStreamContext, o opts) Result {
+func latency(js nats.JetStreamContext, jsn jetstream.JetStream, o opts) Result {
 	var stop atomic.Bool
 	rec := &recorder{}
 	var counter atomic.Int64
-	sub := pullConsumer(js, "lat", false)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		consume(sub, 1000, false, rec, &counter, &stop)
-	}()
+	stopConsume := consume(pullConsumer(jsn, "lat", false), 1000, false, rec, &counter)
 	go func() {
 		data := payload(o.size)
 		interval := time.Second / time.Duration(o.rate)
@@ -418,7 +412,7 @@ func latency(js nats.JetStreamContext, o opts) Result {
 		}
 	}()
 	r := window(o, rec, &counter, &stop)
-	wg.Wait()
-	r.Note = fmt.Sprintf("offered %d msg/s with PublishAsync, one durable pull consumer (FetchBatch 1000, explicit acks); latency from intended send time to delivery", o.rate)
+	stopConsume()
+	r.Note = fmt.Sprintf("offered %d msg/s with PublishAsync, one durable pull consumer (Consume, PullMaxMessages 1000, explicit acks); latency from intended send time to delivery", o.rate)
 	return r
 }
