@@ -121,8 +121,10 @@ class Progress {
   private expectedMs = 0;
   private fraction: number | undefined;
   private note = "";
+  private active = false;
 
   begin(label: string, expectedMs: number): void {
+    this.active = true;
     this.label = label;
     this.t0 = performance.now();
     this.expectedMs = expectedMs;
@@ -142,6 +144,7 @@ class Progress {
   }
 
   private draw(): void {
+    if (!this.active) return;
     const elapsed = performance.now() - this.t0;
     const f = this.fraction ?? Math.min(1, elapsed / this.expectedMs);
     const width = 24;
@@ -151,6 +154,7 @@ class Progress {
   }
 
   end(summary: string): void {
+    this.active = false;
     if (tty) process.stderr.write(`\r\x1b[K${this.label} ${summary}\n`);
     else process.stderr.write(`${this.label} ${summary}\n`);
   }
