@@ -120,7 +120,7 @@ export interface AckView {
   readonly items: AckItemView[];
 }
 
-/** One AckItem: action 0 (unspecified) and 1 are ack, 2 nack, 3 extend. */
+/** One AckItem; `action` is the AckAction number: 0 (unspecified) and 1 ack, 2 nack, 3 extend. */
 export interface AckItemView {
   readonly partition: number;
   readonly offset: number;
@@ -130,15 +130,16 @@ export interface AckItemView {
   readonly extendMs: number;
 }
 
-function viewAckItem(bytes: Uint8Array): AckItemView {
+/** Reads one AckItem of `length` bytes at the reader's position, without a sub-reader. */
+function readAckItem(reader: BinaryReader, length: number): AckItemView {
+  const end = reader.pos + length;
   let partition = 0;
   let offset = 0;
   let action = 0;
   let delayMs = 0;
   let reason = "";
   let extendMs = 0;
-  const reader = new BinaryReader(bytes);
-  while (reader.pos < reader.len) {
+  while (reader.pos < end) {
     const [field, wireType] = reader.tag();
     if (field === 1 && wireType === WireType.Varint) partition = reader.int32();
     else if (field === 2 && wireType === WireType.Varint) offset = int64(reader, "offset");
@@ -148,6 +149,7 @@ function viewAckItem(bytes: Uint8Array): AckItemView {
     else if (field === 6 && wireType === WireType.Varint) extendMs = int64(reader, "extend_ms");
     else reader.skip(wireType, field);
   }
+  if (reader.pos !== end) throw new Error("an AckItem overruns its length");
   return { partition, offset, action, delayMs, reason, extendMs };
 }
 
@@ -164,7 +166,7 @@ export function viewAck(bytes: Uint8Array): AckView {
       if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(reader.bytes(), "topic");
       else if (field === 2 && wireType === WireType.LengthDelimited) group = utf8(reader.bytes(), "group");
       else if (field === 3 && wireType === WireType.LengthDelimited) memberId = utf8(reader.bytes(), "member_id");
-      else if (field === 4 && wireType === WireType.LengthDelimited) items.push(viewAckItem(reader.bytes()));
+      else if (field === 4 && wireType === WireType.LengthDelimited) items.push(readAckItem(reader, reader.uint32()));
       else reader.skip(wireType, field);
     }
   } catch (err) {

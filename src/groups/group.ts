@@ -17,12 +17,16 @@ import type { Clock } from "../util/clock.js";
 import { assignPartitions } from "./assignor.js";
 import type { Member } from "./member.js";
 
-export type SettleAction = "ack" | "nack" | "extend";
+/** AckAction numbers (broker.proto): 0 (unspecified) and 1 ack, 2 nack, 3 extend. */
+export const SETTLE_ACK = 1;
+export const SETTLE_NACK = 2;
+export const SETTLE_EXTEND = 3;
 
 export interface SettleItem {
   readonly partition: number;
   readonly offset: number;
-  readonly action: SettleAction;
+  /** An AckAction number. */
+  readonly action: number;
   readonly delayMs: number;
   readonly reason: string;
   readonly extendMs: number;
@@ -163,20 +167,23 @@ export class Group {
         throw new InvalidPartitionError(this.topic.meta.name, item.partition, this.deliveries.length);
       }
       if (item.delayMs < 0 || item.extendMs < 0) throw new InvalidArgumentError("delay_ms and extend_ms must be 0 or more");
+      if (!Number.isInteger(item.action) || item.action < 0 || item.action > SETTLE_EXTEND) {
+        throw new InvalidArgumentError(`action ${item.action} is not a known AckAction value`);
+      }
     }
     const now = this.clock.nowMs();
     const advanced = new Set<number>();
     const outcomes = items.map((item) => {
       const d = this.deliveries[item.partition]!;
       const entry = d.inFlight.get(item.offset);
-      if (item.action === "ack") {
+      if (item.action <= SETTLE_ACK) {
         if (!d.isPending(item.offset)) return false;
         if (entry) this.releaseSlot(entry);
         if (d.markDone(item.offset)) advanced.add(item.partition);
         return true;
       }
       if (!entry || entry.memberId !== memberId) return false;
-      if (item.action === "extend") {
+      if (item.action === SETTLE_EXTEND) {
         entry.deadlineMs = now + (item.extendMs || this.meta.ackDeadlineMs);
         return true;
       }

@@ -26,7 +26,7 @@ import {
   type SubscribeRequest,
 } from "../../gen/ferry/v1/broker_pb.js";
 import { StartFrom, type StartPosition as StartPositionMessage } from "../../gen/ferry/v1/common_pb.js";
-import type { Group, SettleAction } from "../../groups/group.js";
+import type { Group } from "../../groups/group.js";
 import type { GroupCoordinator, StartPosition } from "../../groups/group-coordinator.js";
 import type { CallContext } from "../grpc-adapter.js";
 import type { AckView } from "../../engine/wire-views.js";
@@ -93,18 +93,10 @@ export async function* subscribe(groups: GroupCoordinator, broker: Broker, reque
   }
 }
 
-const ACTIONS: readonly SettleAction[] = ["ack", "ack", "nack", "extend"];
-
 /** Ack: settles many records; answers with packed outcomes (1 OK, 2 NOT_IN_FLIGHT). */
 export async function ack(groups: GroupCoordinator, request: AckView): Promise<Uint8Array> {
   if (request.topic === "" || request.group === "") throw new InvalidArgumentError("topic and group are required");
-  const items = request.items.map((item) => {
-    const action = ACTIONS[item.action];
-    if (!action) throw new InvalidArgumentError(`action ${item.action} is not a known AckAction value`);
-    return { partition: item.partition, offset: item.offset, action, delayMs: item.delayMs, reason: item.reason, extendMs: item.extendMs };
-  });
-  const outcomes = await groups.settle(request.topic, request.group, request.memberId, items);
-  return encodeAckResponse(outcomes);
+  return encodeAckResponse(await groups.settle(request.topic, request.group, request.memberId, request.items));
 }
 
 function lag(group: Group): bigint {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fromBinary } from "@bufbuild/protobuf";
 import { RecordSchema } from "../../../src/gen/ferry/v1/common_pb.js";
 import type { SubscriptionEvent } from "../../../src/groups/group-coordinator.js";
+import { SETTLE_EXTEND, SETTLE_NACK } from "../../../src/groups/group.js";
 import { subscription, testEngine } from "../../helpers/engine.js";
 
 const controllers: AbortController[] = [];
@@ -49,7 +50,7 @@ describe("group delivery with a fake clock", () => {
     const ev = await nextMatching(s, isRecords);
     const memberId = e.groups.find("t", "g").owner(0)!.id;
     e.clock.advance(900);
-    expect(await e.groups.settle("t", "g", memberId, [{ partition: 0, offset: 0, action: "extend", delayMs: 0, reason: "", extendMs: 5000 }])).toEqual([true]);
+    expect(await e.groups.settle("t", "g", memberId, [{ partition: 0, offset: 0, action: SETTLE_EXTEND, delayMs: 0, reason: "", extendMs: 5000 }])).toEqual([true]);
     e.clock.advance(4000);
     expect(e.groups.find("t", "g").deliveries[0]!.inFlight.get(0)?.failures).toBe(0);
     expect(isRecords(ev)).toBe(true);
@@ -64,8 +65,8 @@ describe("group delivery with a fake clock", () => {
     const g = e.groups.find("t", "g");
     const m = g.owner(0)!.id;
     await e.groups.settle("t", "g", m, [
-      { partition: 0, offset: 0, action: "nack", delayMs: 0, reason: "x", extendMs: 0 },
-      { partition: 0, offset: 1, action: "nack", delayMs: 250, reason: "y", extendMs: 0 },
+      { partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "x", extendMs: 0 },
+      { partition: 0, offset: 1, action: SETTLE_NACK, delayMs: 250, reason: "y", extendMs: 0 },
     ]);
     const now = e.clock.nowMs();
     expect(g.deliveries[0]!.retries.get(0)!.dueMs - now).toBe(100);
@@ -82,11 +83,11 @@ describe("group delivery with a fake clock", () => {
       return e.groups.find("t", "g");
     })();
     const m = g.owner(0)!.id;
-    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: "nack", delayMs: 0, reason: "boom", extendMs: 0 }]);
+    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "boom", extendMs: 0 }]);
     e.clock.advance(10);
     const second = await nextMatching(s, isRecords);
     expect(isRecords(second) && second.deliveries[0]!.attempt).toBe(2);
-    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: "nack", delayMs: 0, reason: "boom again", extendMs: 0 }]);
+    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "boom again", extendMs: 0 }]);
     await g.drain();
     expect(g.deliveries[0]!.committed).toBe(1);
     const dlq = e.broker.fetch("t.g.dlq", 0, 0, 10, 0);
