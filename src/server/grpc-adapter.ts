@@ -48,14 +48,15 @@ function encode(schema: DescMessage, value: unknown): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function linkSignal(shutdown: AbortSignal, call: { on(ev: "cancelled", fn: () => void): unknown }): AbortController {
+/** A per-call signal, aborted by client cancel or server shutdown. `dispose` detaches it
+ * once the call is over (without aborting: building an abort reason costs a stack trace). */
+function linkSignal(shutdown: AbortSignal, call: { on(ev: "cancelled", fn: () => void): unknown }): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   if (shutdown.aborted) controller.abort();
   else shutdown.addEventListener("abort", abort, { once: true });
   call.on("cancelled", abort);
-  controller.signal.addEventListener("abort", () => shutdown.removeEventListener("abort", abort), { once: true });
-  return controller;
+  return { signal: controller.signal, dispose: () => shutdown.removeEventListener("abort", abort) };
 }
 
 /** Builds the grpc-js service definition and handlers for `service`. */
@@ -94,26 +95,26 @@ export function adaptService<S extends GenServiceMethods, P extends Partial<Reco
     const onInternal = (err: unknown): void => options.onInternalError(err, path);
     if (!streaming) {
       handlers[method.name] = (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const controller = linkSignal(options.shutdown, call);
-        const ctx: CallContext = { signal: controller.signal, peer: call.getPeer() };
+        const link = linkSignal(options.shutdown, call);
+        const ctx: CallContext = { signal: link.signal, peer: call.getPeer() };
         Promise.resolve()
           .then(() => fn(parse(call.request), ctx) as Promise<unknown>)
           .then(
             (response) => callback(null, response),
             (err: unknown) => callback(toStatus(err, onInternal)),
           )
-          .finally(() => controller.abort());
+          .finally(link.dispose);
       };
     } else {
       handlers[method.name] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
-        const controller = linkSignal(options.shutdown, call);
-        const ctx: CallContext = { signal: controller.signal, peer: call.getPeer() };
+        const link = linkSignal(options.shutdown, call);
+        const ctx: CallContext = { signal: link.signal, peer: call.getPeer() };
         void (async () => {
           try {
             const stream = fn(parse(call.request), ctx) as AsyncIterable<unknown>;
             for await (const message of stream) {
               if (call.cancelled) break;
-              if (!call.write(message)) await once(call, "drain", { signal: controller.signal });
+              if (!call.write(message)) await once(call, "drain", { signal: link.signal });
             }
             if (options.shutdown.aborted) throw new ShuttingDownError();
             if (!call.cancelled) call.end();
@@ -121,7 +122,7 @@ export function adaptService<S extends GenServiceMethods, P extends Partial<Reco
             if (call.cancelled) return;
             call.emit("error", toStatus(options.shutdown.aborted ? new ShuttingDownError() : err, onInternal));
           } finally {
-            controller.abort();
+            link.dispose();
           }
         })();
       };
