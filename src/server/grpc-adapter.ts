@@ -49,14 +49,24 @@ function encode(schema: DescMessage, value: unknown): Buffer {
 }
 
 /** A per-call signal, aborted by client cancel or server shutdown. `dispose` detaches it
- * once the call is over (without aborting: building an abort reason costs a stack trace). */
+ * once the call is over, without aborting: grpc-js emits 'cancelled' even after a
+ * completed call, and building an abort reason costs a stack trace. */
 function linkSignal(shutdown: AbortSignal, call: { on(ev: "cancelled", fn: () => void): unknown }): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const abort = (): void => controller.abort();
+  let over = false;
+  const abort = (): void => {
+    if (!over) controller.abort();
+  };
   if (shutdown.aborted) controller.abort();
   else shutdown.addEventListener("abort", abort, { once: true });
   call.on("cancelled", abort);
-  return { signal: controller.signal, dispose: () => shutdown.removeEventListener("abort", abort) };
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      over = true;
+      shutdown.removeEventListener("abort", abort);
+    },
+  };
 }
 
 /** Builds the grpc-js service definition and handlers for `service`. */
