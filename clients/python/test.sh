@@ -2,7 +2,7 @@
 # The Python client's checks: set up .venv, verify clients/python/gen is what the proto
 # generates, then run pytest (unit tests and the shared scenarios against a real broker,
 # which the tests start themselves from <repo>/bin/ferry.js; build it first with
-# `npm install` or `npm run build`). Exits non-zero on any failure, including "no tests ran".
+# `npm ci` or `npm run build`). Exits non-zero on any failure, including "no tests ran".
 # With FERRY_RESULTS_DIR set, writes $FERRY_RESULTS_DIR/python.counts: "<passed> <failed>".
 set -uo pipefail
 

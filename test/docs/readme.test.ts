@@ -14,9 +14,9 @@ describe("README", () => {
   });
 
   it("names the two quick-start commands, and .ci/run runs the test one exactly", () => {
-    expect(readme).toContain("npm install && npm start");
-    expect(readme).toContain("npm install && npm test");
-    expect(readFileSync(join(REPO_ROOT, ".ci/run"), "utf8")).toMatch(/^npm install && npm test$/m);
+    expect(readme).toContain("npm ci && npm start");
+    expect(readme).toContain("npm ci && npm test");
+    expect(readFileSync(join(REPO_ROOT, ".ci/run"), "utf8")).toMatch(/^npm ci && npm test$/m);
     for (const script of ["start", "test", "build", "generate", "example:orders", "bench"]) expect(pkg.scripts[script], script).toBeTruthy();
   });
 });

@@ -53,7 +53,7 @@ class BrokerProcess:
             raise BrokerStartError("node is not on PATH")
         entry = REPO / "bin" / "ferry.js"
         if not (REPO / "dist" / "cli" / "main.js").is_file():
-            raise BrokerStartError(f"{REPO / 'dist'} is not built: run `npm install` or `npm run build` in {REPO}")
+            raise BrokerStartError(f"{REPO / 'dist'} is not built: run `npm ci` or `npm run build` in {REPO}")
         self._starts += 1
         ports_file = self.data_dir.parent / f"{self.data_dir.name}-ports-{self._starts}.json"
         ports_file.unlink(missing_ok=True)
