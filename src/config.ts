@@ -46,6 +46,8 @@ export interface BrokerConfig {
   readonly producerStateRetentionMs: number;
   /** How often topics with retention_ms are trimmed. */
   readonly retentionCheckMs: number;
+  /** After activity, keep polling for I/O this long instead of sleeping (see util/busy-poll.ts); 0 = off. */
+  readonly busyPollUs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
 }
@@ -73,6 +75,7 @@ export const DEFAULTS: BrokerConfig = Object.freeze({
   keepaliveTimeoutMs: 5_000,
   producerStateRetentionMs: 7 * 24 * 3600 * 1000,
   retentionCheckMs: 30_000,
+  busyPollUs: 1_000,
   logLevel: "info",
 });
 
@@ -102,6 +105,7 @@ const NUMBER_RANGES: Partial<Record<Key, readonly [number, number]>> = {
   keepaliveTimeoutMs: [100, 3600 * 1000],
   producerStateRetentionMs: [1000, 365 * 24 * 3600 * 1000],
   retentionCheckMs: [100, 3600 * 1000],
+  busyPollUs: [0, 100_000],
 };
 
 function envName(key: Key): string {

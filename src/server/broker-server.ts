@@ -15,6 +15,7 @@ import { GroupCoordinator } from "../groups/group-coordinator.js";
 import type { Logger } from "../observability/logger.js";
 import { LmdbStore } from "../storage/lmdb-store.js";
 import type { Store } from "../storage/store.js";
+import { BusyPoll } from "../util/busy-poll.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { adaptService, type AdapterOptions } from "./grpc-adapter.js";
 import { addHealth } from "./health.js";
@@ -58,9 +59,11 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     "grpc.keepalive_permit_without_calls": 1,
     "grpc-node.max_session_memory": 64,
   });
+  const busyPoll = new BusyPoll(config.busyPollUs);
   const adapterOptions: AdapterOptions = {
     shutdown: shutdown.signal,
     onInternalError: (err, method) => logger.error({ err, method }, "internal error"),
+    onActivity: () => busyPoll.touch(),
   };
   const brokerService = adaptService<typeof BrokerService.method, { produce: ProduceBatchView; produceBatch: ProduceBatchView; ack: AckView }>(
     BrokerService,
@@ -118,6 +121,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
       logger.info("shutting down");
       health.notServing();
       shutdown.abort();
+      busyPoll.close();
       groups.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), 5000);

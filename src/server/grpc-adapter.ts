@@ -39,6 +39,8 @@ export interface AdapterOptions {
   readonly shutdown: AbortSignal;
   /** Logs unexpected handler errors (they reach the client as INTERNAL "internal error"). */
   readonly onInternalError: (err: unknown, method: string) => void;
+  /** Called when a call starts, answers or writes (keeps busy-polling going). */
+  readonly onActivity?: () => void;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -103,8 +105,10 @@ export function adaptService<S extends GenServiceMethods, P extends Partial<Reco
     };
     const fn = impl[name] as unknown as (req: unknown, ctx: CallContext) => unknown;
     const onInternal = (err: unknown): void => options.onInternalError(err, path);
+    const active = options.onActivity ?? ((): void => undefined);
     if (!streaming) {
       handlers[method.name] = (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        active();
         const link = linkSignal(options.shutdown, call);
         const ctx: CallContext = { signal: link.signal, peer: call.getPeer() };
         Promise.resolve()
@@ -113,7 +117,10 @@ export function adaptService<S extends GenServiceMethods, P extends Partial<Reco
             (response) => callback(null, response),
             (err: unknown) => callback(toStatus(err, onInternal)),
           )
-          .finally(link.dispose);
+          .finally(() => {
+            link.dispose();
+            active();
+          });
       };
     } else {
       handlers[method.name] = (call: grpc.ServerWritableStream<Buffer, unknown>) => {
@@ -124,6 +131,7 @@ export function adaptService<S extends GenServiceMethods, P extends Partial<Reco
             const stream = fn(parse(call.request), ctx) as AsyncIterable<unknown>;
             for await (const message of stream) {
               if (call.cancelled) break;
+              active();
               if (!call.write(message)) await once(call, "drain", { signal: link.signal });
             }
             if (options.shutdown.aborted) throw new ShuttingDownError();

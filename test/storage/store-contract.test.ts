@@ -18,6 +18,13 @@ function lmdbFactory(): Factory {
   return { name: "lmdb", open: () => new LmdbStore({ path: dir }), reopen: () => new LmdbStore({ path: dir }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** `--no-sync` commits on the calling thread (transactionSync) instead of lmdb's writer thread. */
+function lmdbNoSyncFactory(): Factory {
+  const dir = tempDir("ferry-store-nosync-");
+  const make = (): Store => new LmdbStore({ path: dir, sync: false });
+  return { name: "lmdb-nosync", open: make, reopen: make, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 function memoryFactory(): Factory {
   return { name: "memory", open: () => new MemoryStore(), reopen: () => undefined, cleanup: () => undefined };
 }
@@ -27,7 +34,7 @@ const rec = (n: number): Uint8Array => Uint8Array.from([18, 1, n]);
 const run = (partition: number, firstOffset: number, values: number[]) =>
   ({ kind: "records", topicId: 7, partition, firstOffset, appendTimeMs: 1000 + firstOffset, records: values.map(rec) }) as const;
 
-describe.each([lmdbFactory, memoryFactory])("store contract (%o)", (makeFactory) => {
+describe.each([lmdbFactory, lmdbNoSyncFactory, memoryFactory])("store contract (%o)", (makeFactory) => {
   let factory: Factory;
   const opened: Store[] = [];
   const open = (): Store => {

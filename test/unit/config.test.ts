@@ -42,3 +42,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ flags: { backoffMinMs: "10", backoffMaxMs: "5" } })).toThrow(/backoffMinMs/);
   });
 });
+
+describe("busyPollUs", () => {
+  it("defaults to 1000 µs, may be 0 (off) and is bounded", () => {
+    expect(DEFAULTS.busyPollUs).toBe(1000);
+    expect(loadConfig({ flags: { busyPollUs: "0" } }).busyPollUs).toBe(0);
+    expect(loadConfig({ env: { FERRY_BUSY_POLL_US: "250" } }).busyPollUs).toBe(250);
+    expect(() => loadConfig({ flags: { busyPollUs: "-1" } })).toThrow(/--busy-poll-us must be between 0 and 100000/);
+  });
+});
