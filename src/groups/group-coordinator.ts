@@ -81,6 +81,11 @@ export class GroupCoordinator {
     };
   }
 
+  /** The coordinator's clock, for ages reported to admins. */
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
   private newGroup(meta: GroupMeta, topic: Topic, committed: ReadonlyMap<number, number>): Group {
     return new Group(meta, topic, committed, this.broker, this.clock, this.log);
   }

@@ -115,7 +115,7 @@ export function listGroups(groups: GroupCoordinator, request: ListGroupsRequest)
 
 export function describeGroup(groups: GroupCoordinator, request: DescribeGroupRequest): DescribeGroupResponse {
   const g = groups.find(request.topic, request.group);
-  const now = Date.now();
+  const now = groups.nowMs();
   return create(DescribeGroupResponseSchema, {
     group: g.name,
     topic: g.topic.meta.name,
