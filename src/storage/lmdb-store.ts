@@ -32,7 +32,8 @@ export class LmdbStore implements Store {
     const sync = options.sync ?? true;
     this.noSync = !sync;
     // overlappingSync off: a commit resolves only after its fsync, so "written" means "on disk".
-    this.env = open({ path: options.path, overlappingSync: false, noSync: !sync, maxDbs: 8 });
+    // noSubdir false: lmdb-js takes a path with an extension ("ferry.d") for a file otherwise.
+    this.env = open({ path: options.path, noSubdir: false, overlappingSync: false, noSync: !sync, maxDbs: 8 });
     this.records = this.env.openDB<Buffer, Buffer>({ name: "records", keyEncoding: "binary", encoding: "binary" });
     this.meta = this.env.openDB<unknown, MetaKey>({ name: "meta" });
   }
