@@ -47,9 +47,14 @@ export function connect(address: string): Clients {
   return { broker, admin, close: () => broker.close() };
 }
 
-/** A JSON line with bigints as numbers (safe: offsets stay below 2^53). */
+/**
+ * A JSON line with bigints as numbers (safe: offsets stay below 2^53), bytes as UTF-8 text,
+ * and without protobuf-es's internal `$typeName` fields.
+ */
 export function json(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v));
+  return JSON.stringify(value, (k, v: unknown) =>
+    k === "$typeName" ? undefined : typeof v === "bigint" ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v,
+  );
 }
 
 export function int(value: string | undefined, name: string, fallback?: number): number {
