@@ -32,7 +32,7 @@ export function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: s
 }
 
 export function brokerAddress(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return flag ?? env["FERRY_BROKER"] ?? `127.0.0.1:${DEFAULT_PORT}`;
+  return flag || env["FERRY_BROKER"] || `127.0.0.1:${DEFAULT_PORT}`;
 }
 
 export interface Clients {

@@ -21,6 +21,10 @@ export type RpcClient<S extends GenServiceMethods> = {
     : (request: In<S[K]>, options?: CallOptions) => Promise<Out<S[K]>>;
 } & { close(): void; channel: grpc.Client };
 
+/** Unary calls without their own deadline give up after this long (a broker that accepts
+ * connections but never answers must not hang the CLI). */
+export const DEFAULT_UNARY_DEADLINE_MS = 30_000;
+
 export const CLIENT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.max_send_message_length": 64 * 1024 * 1024,
@@ -50,17 +54,20 @@ export function createRpcClient<S extends GenServiceMethods>(service: GenService
   };
   for (const method of service.methods) {
     const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method.localName]!.bind(client);
-    const callOptions = (o?: CallOptions): grpc.CallOptions => (o?.deadlineMs ? { deadline: Date.now() + o.deadlineMs } : {});
+    const callOptions = (o: CallOptions | undefined, fallbackMs: number | undefined): grpc.CallOptions => {
+      const ms = o?.deadlineMs ?? fallbackMs;
+      return ms ? { deadline: Date.now() + ms } : {};
+    };
     if (method.methodKind === "server_streaming") {
       out[method.localName] = (request: unknown, options?: CallOptions) => {
-        const call = fn(request, new grpc.Metadata(), callOptions(options)) as grpc.ClientReadableStream<unknown>;
+        const call = fn(request, new grpc.Metadata(), callOptions(options, undefined)) as grpc.ClientReadableStream<unknown>;
         options?.signal?.addEventListener("abort", () => call.cancel(), { once: true });
         return call as AsyncIterable<unknown>;
       };
     } else {
       out[method.localName] = (request: unknown, options?: CallOptions) =>
         new Promise((resolve, reject) => {
-          const call = fn(request, new grpc.Metadata(), callOptions(options), (err: grpc.ServiceError | null, res: unknown) =>
+          const call = fn(request, new grpc.Metadata(), callOptions(options, DEFAULT_UNARY_DEADLINE_MS), (err: grpc.ServiceError | null, res: unknown) =>
             err ? reject(err) : resolve(res),
           ) as grpc.ClientUnaryCall;
           options?.signal?.addEventListener("abort", () => call.cancel(), { once: true });
