@@ -10,11 +10,33 @@ import (
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 )
 
 // maxMessageBytes matches the broker's default max_request_bytes.
 const maxMessageBytes = 64 << 20
+
+// Keepalive defaults, the same as the TypeScript client's: ping a connection
+// that has been quiet for DefaultKeepaliveTime, and drop it (calls fail with
+// UNAVAILABLE, the Consumer resubscribes, the Producer retries) when no answer
+// comes within DefaultKeepaliveTimeout. Without keepalive a consumer waits
+// forever on a broker that froze (SIGSTOP, a hung VM) or vanished without
+// closing the connection. The broker pings every 10 s too and enforces no
+// minimum interval between client pings.
+const (
+	DefaultKeepaliveTime    = 10 * time.Second
+	DefaultKeepaliveTimeout = 5 * time.Second
+)
+
+// defaultKeepalive is the keepalive Dial uses unless WithKeepalive says otherwise.
+func defaultKeepalive() keepalive.ClientParameters {
+	return keepalive.ClientParameters{
+		Time:                DefaultKeepaliveTime,
+		Timeout:             DefaultKeepaliveTimeout,
+		PermitWithoutStream: true,
+	}
+}
 
 // Client is a connection to one Ferry broker. It is safe for concurrent use;
 // make one per process and share it between Producers, Consumers and Admin.
@@ -28,14 +50,31 @@ type Client struct {
 type Option func(*dialOptions)
 
 type dialOptions struct {
-	creds credentials.TransportCredentials
-	extra []grpc.DialOption
+	creds     credentials.TransportCredentials
+	keepalive keepalive.ClientParameters // Time <= 0: no keepalive
+	extra     []grpc.DialOption
+}
+
+func newDialOptions(opts []Option) dialOptions {
+	o := dialOptions{creds: insecure.NewCredentials(), keepalive: defaultKeepalive()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
 // WithTransportCredentials sets the channel's credentials (TLS, say).
 // Default: plaintext.
 func WithTransportCredentials(c credentials.TransportCredentials) Option {
 	return func(o *dialOptions) { o.creds = c }
+}
+
+// WithKeepalive sets the HTTP/2 keepalive. Default: Time DefaultKeepaliveTime
+// (10 s), Timeout DefaultKeepaliveTimeout (5 s), PermitWithoutStream true.
+// grpc-go raises a Time below 10 s to 10 s; a Time of 0 or less turns
+// keepalive off.
+func WithKeepalive(p keepalive.ClientParameters) Option {
+	return func(o *dialOptions) { o.keepalive = p }
 }
 
 // WithDialOptions appends raw grpc-go dial options; they apply after the
@@ -52,10 +91,21 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	o := dialOptions{creds: insecure.NewCredentials()}
-	for _, opt := range opts {
-		opt(&o)
+	o := newDialOptions(opts)
+	conn, err := grpc.NewClient(addr, o.grpcOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("ferry: dial %s: %w", addr, err)
 	}
+	conn.Connect()
+	return &Client{
+		conn:   conn,
+		broker: ferryv1.NewBrokerServiceClient(conn),
+		admin:  ferryv1.NewAdminServiceClient(conn),
+	}, nil
+}
+
+// grpcOptions are the grpc-go dial options for o: the client's own, then o.extra.
+func (o *dialOptions) grpcOptions() []grpc.DialOption {
 	dopts := []grpc.DialOption{
 		grpc.WithTransportCredentials(o.creds),
 		// Reconnect quickly after a broker restart (grpc-go's default caps at 120 s).
@@ -73,16 +123,11 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		grpc.WithChainUnaryInterceptor(unaryErrors),
 		grpc.WithChainStreamInterceptor(streamErrors),
 	}
-	conn, err := grpc.NewClient(addr, append(dopts, o.extra...)...)
-	if err != nil {
-		return nil, fmt.Errorf("ferry: dial %s: %w", addr, err)
+	if o.keepalive.Time > 0 {
+		// Notice a frozen or vanished broker (see DefaultKeepaliveTime).
+		dopts = append(dopts, grpc.WithKeepaliveParams(o.keepalive))
 	}
-	conn.Connect()
-	return &Client{
-		conn:   conn,
-		broker: ferryv1.NewBrokerServiceClient(conn),
-		admin:  ferryv1.NewAdminServiceClient(conn),
-	}, nil
+	return append(dopts, o.extra...)
 }
 
 // Close closes the connection. Close Producers and Consumers first.

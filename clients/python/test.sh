@@ -2,7 +2,9 @@
 # The Python client's checks: set up .venv, verify clients/python/gen is what the proto
 # generates, then run pytest (unit tests and the shared scenarios against a real broker,
 # which the tests start themselves from <repo>/bin/ferry.js; build it first with
-# `npm ci` or `npm run build`). Exits non-zero on any failure, including "no tests ran".
+# `npm ci` or `npm run build`). Exits non-zero on any failure, including "no tests ran"
+# and "every test skipped". A broker that cannot start skips the broker tests, or fails
+# them under CI=true or FERRY_REQUIRE_BROKER=1 (scripts/test-all.sh sets it).
 # With FERRY_RESULTS_DIR set, writes $FERRY_RESULTS_DIR/python.counts: "<passed> <failed>".
 set -uo pipefail
 
@@ -64,6 +66,10 @@ if [[ $rc -eq 5 ]]; then
   failed=$((failed > 0 ? failed : 1))
 elif [[ $rc -ne 0 && $failed -eq 0 ]]; then
   failed=1  # pytest failed without a counted test (usage or internal error)
+elif [[ $rc -eq 0 && $passed -eq 0 ]]; then
+  echo "python: FAILED: no test passed (all skipped)" >&2
+  failed=1
+  rc=1
 fi
 write_counts "$passed" "$failed"
 

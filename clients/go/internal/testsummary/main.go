@@ -3,7 +3,8 @@
 // ("ok ...", "FAIL ..."), and a one-line count. With -counts FILE it writes
 // "<passed> <failed>" there, counting top-level tests and subtests; a package
 // that fails without a failing test (a build error, a TestMain failure)
-// counts as one failure. It exits 1 when anything failed.
+// counts as one failure, and so does a run in which no test passed (all
+// skipped, or none ran). It exits 1 when anything failed.
 package main
 
 import (
@@ -96,6 +97,11 @@ func main() {
 		}
 	}
 	failed += *extraFailed
+	if passed == 0 {
+		// Every test skipped (no broker, say) or none ran: that is not a success.
+		failed++
+		failedTests = append(failedTests, fmt.Sprintf("no test passed (%d skipped)", skipped))
+	}
 
 	sort.Strings(failedTests)
 	fmt.Println()

@@ -19,8 +19,16 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_S = 10.0
 
+#: HTTP/2 keepalive, as the TypeScript client's: ping a connection that has been quiet
+#: this long... (the broker pings every 10 s too and enforces no minimum interval)
+DEFAULT_KEEPALIVE_TIME_MS = 10_000
+#: ...and drop it (calls fail with UNAVAILABLE, the consumer rejoins) when no answer comes
+#: within this. Without keepalive a consumer waits forever on a frozen broker (SIGSTOP).
+DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000
+
 #: Channel options: reconnect quickly after a broker restart (gRPC's own default waits
-#: up to 120 s between attempts) and accept large record batches.
+#: up to 120 s between attempts) and accept large record batches. The keepalive options
+#: come from :func:`keepalive_options`.
 DEFAULT_CHANNEL_OPTIONS: Sequence[tuple[str, int]] = (
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.min_reconnect_backoff_ms", 100),
@@ -28,6 +36,25 @@ DEFAULT_CHANNEL_OPTIONS: Sequence[tuple[str, int]] = (
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
 )
+
+
+def keepalive_options(time_ms: int, timeout_ms: int) -> list[tuple[str, int]]:
+    """The gRPC channel options for keepalive; none when ``time_ms`` <= 0 (keepalive off)."""
+    if time_ms <= 0:
+        return []
+    return [
+        ("grpc.keepalive_time_ms", time_ms),
+        ("grpc.keepalive_timeout_ms", timeout_ms),
+        # Ping also while no call is open, and keep pinging a stream that carries no data
+        # (a consumer waiting for records): gRPC core stops after 2 such pings by default.
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+        # gRPC core folds a keepalive ping into a ping already in flight (its flow-control
+        # probe, say) and then waits for that ping's own timeout, 60 s by default: give
+        # every ping the keepalive timeout, or a freeze right after a probe goes unnoticed.
+        ("grpc.http2.ping_timeout_ms", timeout_ms),
+    ]
+
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
@@ -38,6 +65,12 @@ class Client:
 
     Make producers, consumers and the admin API from it. Thread-safe. Close it when done
     (or use it as a context manager); closing the client ends everything made from it.
+
+    ``keepalive_time_ms`` / ``keepalive_timeout_ms``: HTTP/2 keepalive, so that a consumer
+    notices a broker that froze or vanished without closing the connection, and rejoins
+    (defaults :data:`DEFAULT_KEEPALIVE_TIME_MS`, :data:`DEFAULT_KEEPALIVE_TIMEOUT_MS`;
+    ``keepalive_time_ms=0`` turns keepalive off). ``channel_options``: extra gRPC channel
+    options; they win over the client's own. :attr:`channel_options` holds the result.
     """
 
     def __init__(
@@ -45,13 +78,18 @@ class Client:
         addr: str,
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        keepalive_time_ms: int = DEFAULT_KEEPALIVE_TIME_MS,
+        keepalive_timeout_ms: int = DEFAULT_KEEPALIVE_TIMEOUT_MS,
         channel_options: Sequence[tuple[str, int | str]] = (),
     ) -> None:
         self.addr = addr
         self.timeout_s = timeout_s
         options: dict[str, int | str] = dict(DEFAULT_CHANNEL_OPTIONS)
+        options.update(keepalive_options(keepalive_time_ms, keepalive_timeout_ms))
         options.update(dict(channel_options))
-        self.channel = grpc.insecure_channel(addr, options=list(options.items()))
+        #: The options the channel was made with.
+        self.channel_options: list[tuple[str, int | str]] = list(options.items())
+        self.channel = grpc.insecure_channel(addr, options=self.channel_options)
         self.broker = broker_pb2_grpc.BrokerServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self.admin_stub = admin_pb2_grpc.AdminServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self._closed = False
