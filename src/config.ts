@@ -75,7 +75,7 @@ export const DEFAULTS: BrokerConfig = Object.freeze({
   keepaliveTimeoutMs: 5_000,
   producerStateRetentionMs: 7 * 24 * 3600 * 1000,
   retentionCheckMs: 30_000,
-  busyPollUs: 1_000,
+  busyPollUs: 0,
   logLevel: "info",
 });
 

@@ -14,15 +14,21 @@ export class BusyPoll {
   private closed = false;
   private readonly windowMs: number;
 
-  /** @param windowUs how long to keep polling after the last activity; 0 disables it. */
-  constructor(windowUs: number) {
+  /**
+   * @param windowUs how long to keep polling after the last activity; 0 disables it.
+   * @param nowMs a monotonic clock in milliseconds (tests pass their own).
+   */
+  constructor(
+    windowUs: number,
+    private readonly nowMs: () => number = () => performance.now(),
+  ) {
     this.windowMs = windowUs / 1000;
   }
 
   /** Marks activity: keeps the loop polling for the next `windowUs`. */
   touch(): void {
     if (this.windowMs <= 0 || this.closed) return;
-    this.untilMs = performance.now() + this.windowMs;
+    this.untilMs = this.nowMs() + this.windowMs;
     if (!this.running) {
       this.running = true;
       setImmediate(this.poll);
@@ -40,7 +46,7 @@ export class BusyPoll {
   }
 
   private readonly poll = (): void => {
-    if (!this.closed && performance.now() < this.untilMs) setImmediate(this.poll);
+    if (!this.closed && this.nowMs() < this.untilMs) setImmediate(this.poll);
     else this.running = false;
   };
 }

@@ -1,38 +1,48 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { BusyPoll } from "../../../src/util/busy-poll.js";
 
+/** Lets the poll chain run a few event-loop turns. */
+async function turns(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
 describe("BusyPoll", () => {
   it("keeps polling for the window after a touch, then stops by itself", async () => {
-    const poll = new BusyPoll(30_000);
+    let now = 0;
+    const poll = new BusyPoll(1000, () => now);
     expect(poll.polling).toBe(false);
     poll.touch();
     expect(poll.polling).toBe(true);
-    await sleep(5);
+    now = 0.9;
+    await turns();
     expect(poll.polling).toBe(true);
-    await sleep(60);
+    now = 1.1;
+    await turns();
     expect(poll.polling).toBe(false);
   });
 
   it("extends the window on every touch", async () => {
-    const poll = new BusyPoll(40_000);
+    let now = 0;
+    const poll = new BusyPoll(1000, () => now);
     poll.touch();
-    await sleep(25);
+    now = 0.8;
     poll.touch();
-    await sleep(25);
+    now = 1.5;
+    await turns();
     expect(poll.polling).toBe(true);
-    await sleep(60);
+    now = 1.9;
+    await turns();
     expect(poll.polling).toBe(false);
   });
 
   it("does nothing with a window of 0 or after close", async () => {
-    const off = new BusyPoll(0);
+    const off = new BusyPoll(0, () => 0);
     off.touch();
     expect(off.polling).toBe(false);
-    const closed = new BusyPoll(50_000);
+    const closed = new BusyPoll(1000, () => 0);
     closed.touch();
     closed.close();
-    await sleep(5);
+    await turns();
     expect(closed.polling).toBe(false);
     closed.touch();
     expect(closed.polling).toBe(false);
