@@ -17,6 +17,15 @@ export interface LmdbStoreOptions {
   readonly sync?: boolean;
 }
 
+/** Without fsync, commits holding at most this many record bytes run on the calling thread. */
+const INLINE_COMMIT_MAX_BYTES = 64 * 1024;
+
+function recordBytes(ops: readonly WriteOp[]): number {
+  let bytes = 0;
+  for (const op of ops) if (op.kind === "records") for (const r of op.records) bytes += r.length;
+  return bytes;
+}
+
 /** How many records one background delete transaction removes. */
 const DELETE_CHUNK_RECORDS = 10_000;
 
@@ -120,9 +129,10 @@ export class LmdbStore implements Store {
     const apply = (): void => {
       for (const op of ops) this.apply(op);
     };
-    // Without fsync a commit is a few page writes: doing it here costs microseconds,
-    // while handing it to lmdb's writer thread costs two thread hops (hundreds of µs).
-    if (this.noSync) this.env.transactionSync(apply);
+    // Without fsync a small commit is a few page writes: doing it here costs microseconds,
+    // while handing it to lmdb's writer thread costs two thread hops (hundreds of µs). A
+    // large one stays on the writer thread, which writes its pages in parallel with us.
+    if (this.noSync && recordBytes(ops) <= INLINE_COMMIT_MAX_BYTES) this.env.transactionSync(apply);
     else await this.env.transaction(apply);
   }
 
