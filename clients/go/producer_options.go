@@ -5,7 +5,7 @@ import "time"
 // Producer defaults.
 const (
 	DefaultLinger             = 5 * time.Millisecond
-	DefaultMaxBatchRecords    = 1000
+	DefaultMaxBatchRecords    = 5000
 	DefaultMaxBatchBytes      = 1 << 20
 	DefaultMaxBufferedRecords = 10000
 	DefaultRequestTimeout     = 10 * time.Second
@@ -51,7 +51,7 @@ func WithLinger(d time.Duration) ProducerOption {
 
 // WithMaxBatchRecords caps the records of one ProduceBatch call; a full batch
 // is sent at once. Keep it at or below the broker's max_batch_records.
-// Default DefaultMaxBatchRecords (1000).
+// Default DefaultMaxBatchRecords (5000).
 func WithMaxBatchRecords(n int) ProducerOption {
 	return func(o *producerOptions) { o.maxBatchRecords = max(n, 1) }
 }

@@ -17,8 +17,8 @@ import { status } from "@grpc/grpc-js";
 
 /** @defaultValue 2 */
 export const DEFAULT_LINGER_MS = 2;
-/** @defaultValue 1000 */
-export const DEFAULT_MAX_BATCH_RECORDS = 1000;
+/** @defaultValue 5000 (half the broker's max_batch_records: fewer calls when records queue up) */
+export const DEFAULT_MAX_BATCH_RECORDS = 5000;
 /** @defaultValue 1 MiB */
 export const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 /** @defaultValue 30000 */
