@@ -2,14 +2,18 @@
  * Prints a results JSON (default bench/results/latest.json) as Markdown tables, for
  * bench/results/NOTES.md and the README's benchmark section:
  *
- *   node bench/.build/bench/summarize.js [bench/results/<file>.json]
+ *   node bench/.build/bench/summarize.js [bench/results/<file>.json] [--compact]
+ *
+ * --compact: one row per scenario, the systems side by side (the README's table).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./lib/procs.js";
 import { fmtNum, SYSTEM_LABEL, type Results } from "./lib/report.js";
 
-const file = process.argv[2] ?? join(REPO, "bench", "results", "latest.json");
+const args = process.argv.slice(2);
+const compact = args.includes("--compact");
+const file = args.find((a) => !a.startsWith("--")) ?? join(REPO, "bench", "results", "latest.json");
 const res = JSON.parse(readFileSync(file, "utf8")) as Results;
 const i = res.info;
 const ms = (us: number | undefined): string => (us === undefined || us === null || !Number.isFinite(us) ? "-" : (us / 1000).toFixed(2));
@@ -20,6 +24,12 @@ out.push(
     `Load average (1/5/15 min) before ${i.loadAvg.before.map((x) => x.toFixed(2)).join(" ")}, after ${i.loadAvg.after.map((x) => x.toFixed(2)).join(" ")}; ` +
     `warm-up ${i.warmupMs / 1000} s, measured ${i.durationMs / 1000} s, catch-up ${i.catchupCount} records; ${i.wallSeconds} s in all.`,
   "",
+);
+if (compact) {
+  printCompact();
+  process.exit(0);
+}
+out.push(
   "| scenario | system | msgs/s | MB/s | p50 ms | p99 ms | p99.9 ms | broker CPU % | RssAnon start/peak MiB | target | result |",
   "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
 );
@@ -44,3 +54,28 @@ if (ratios.length > 0) {
   }
 }
 console.log(out.join("\n"));
+
+/** One row per scenario: msgs/s (p99 for latency scenarios) per system, and Ferry's own target. */
+function printCompact(): void {
+  const systems = ["ferry", "ferry-nosync", "jetstream", "grpc-echo"] as const;
+  const cell = (scenario: string, system: string): string => {
+    const r = res.rows.find((x) => x.scenario === scenario && x.system === system);
+    if (!r) return "";
+    if (r.status !== "ok") return r.status;
+    return scenario.startsWith("latency/") || scenario.endsWith("-c1")
+      ? `${fmtNum(r.msgsPerSec)} (p50 ${ms(r.latencyUs?.p50)}, p99 ${ms(r.latencyUs?.p99)} ms)`
+      : fmtNum(r.msgsPerSec);
+  };
+  out.push(
+    "| scenario | Ferry durable | Ferry --no-sync | JetStream | grpc-js floor | no-sync / JetStream | target (Ferry durable) |",
+    "|---|---:|---:|---:|---:|---:|---|",
+  );
+  for (const scenario of [...new Set(res.rows.map((r) => r.scenario))]) {
+    const all = res.rows.find((r) => r.scenario === scenario && r.system === "ferry")?.targets ?? [];
+    const own = all.filter((t) => !t.target.startsWith("RssAnon ≤"));
+    const target = (own.length > 0 ? own : all).map((t) => `${t.target}: **${t.pass ? "PASS" : "MISS"}** (${t.measured})`).join("; ");
+    const ratio = res.ratios.find((r) => r.scenario === scenario)?.likeForLike;
+    out.push(`| \`${scenario}\` | ${systems.map((sys) => cell(scenario, sys)).join(" | ")} | ${ratio === undefined ? "" : ratio.toFixed(2)} | ${target} |`);
+  }
+  console.log(out.join("\n"));
+}
