@@ -20,10 +20,17 @@ for (const [name, options, commit] of styles) {
   const dir = mkdtempSync(join(tmpdir(), "ferry-lmdb-commit-"));
   const env = open({ path: dir, maxDbs: 2, ...options });
   const db = env.openDB({ name: "r", keyEncoding: "binary", encoding: "binary" });
-  let n = 0;
+  const took = [];
   const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) await commit(env, db, n++);
-  console.log(`${name.padEnd(46)} ${(((performance.now() - t0) / n) * 1000).toFixed(0).padStart(6)} µs per commit`);
+  while (performance.now() - t0 < seconds * 1000) {
+    const t = performance.now();
+    await commit(env, db, took.length);
+    took.push((performance.now() - t) * 1000);
+  }
+  took.sort((a, b) => a - b);
+  const at = (q) => took[Math.min(took.length - 1, Math.floor(q * took.length))].toFixed(0).padStart(6);
+  const mean = (took.reduce((a, b) => a + b, 0) / took.length).toFixed(0).padStart(6);
+  console.log(`${name.padEnd(46)} µs per commit: mean ${mean}  p50 ${at(0.5)}  p99 ${at(0.99)}  max ${at(1)}`);
   await env.close();
   rmSync(dir, { recursive: true, force: true });
 }
