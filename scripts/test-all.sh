@@ -5,7 +5,7 @@
 #   1. tools: grpcurl and the Go generators (scripts/setup-go-tools.sh)
 #   2. contract: buf lint, buf breaking against proto/baseline.binpb, generated
 #      TypeScript current (the Go and Python suites check their own generated code)
-#   3. typecheck and build
+#   3. typecheck, lint and build
 #   4. TypeScript tests (vitest): unit, storage, integration, fault, TS client, examples
 #   5. Go client tests, 6. Python client tests (each against real brokers)
 #
@@ -64,6 +64,7 @@ check "buf breaking against proto/baseline.binpb" "$buf" breaking proto --agains
 check "generated TypeScript is current" generated_ts_current
 check "typecheck" npx tsc -p tsconfig.json --noEmit
 check "typecheck TS client and its tests" npm run typecheck --silent -w @ferry-broker/client
+check "lint (eslint: no floating or misused promises, no any)" npm run lint --silent
 check "build" npm run build --silent
 
 echo "== TypeScript tests (vitest)"

@@ -71,7 +71,7 @@ export class Broker {
   onTopicDeleted: (meta: TopicMeta) => void = () => undefined;
   /** Called after retention moved a partition's first offset (groups skip past it). */
   onTrimmed: (topicId: number, partition: number, startOffset: number) => void = () => undefined;
-  private readonly stopRetention: () => void;
+  private readonly stopRetention: () => Promise<void>;
 
   constructor(
     readonly store: Store,

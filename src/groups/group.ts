@@ -235,7 +235,7 @@ export class Group {
       if (d.markDone(offset)) await this.persistOffsets([d.partition]);
       this.log.info({ group: this.name, partition: d.partition, offset, attempts }, "dead-lettered");
     })();
-    this.track(task);
+    void this.track(task);
     try {
       await task;
     } catch (err) {

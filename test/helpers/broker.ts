@@ -17,7 +17,7 @@ export function tempDir(prefix = "ferry-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export interface TestBroker extends Clients {
+export interface TestBroker extends Omit<Clients, "close"> {
   readonly address: string;
   readonly running: RunningBroker;
   readonly dataDir: string;
