@@ -1,5 +1,5 @@
 /** Consumer behaviour beyond the shared scenarios, against an in-process broker. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestBroker, waitFor, type TestBroker } from "../../../test/helpers/broker.js";
 import { Client, Consumer, GroupOptionsMismatchError, Producer, TopicNotFoundError, type Assignment, type Message } from "../src/index.js";
 import { drain, unique } from "./helpers.js";
@@ -154,5 +154,32 @@ describe("Consumer", () => {
     const other = new Consumer(client, { topic, group, groupOptions: { maxAttempts: 4 } });
     await expect(drain(other, () => undefined)).rejects.toBeInstanceOf(GroupOptionsMismatchError);
     await one.close();
+  });
+});
+
+describe("Consumer acks", () => {
+  it("coalesces one ack per message into few Ack calls, each within ackBatchSize", async () => {
+    const topic = await topicWith(1, Array.from({ length: 200 }, (_, i) => `m${i}`));
+    const group = unique("g");
+    const calls: number[] = [];
+    const settle = broker.running.groups.settle.bind(broker.running.groups);
+    const spy = vi.spyOn(broker.running.groups, "settle").mockImplementation((t, g, m, items) => {
+      if (g === group) calls.push(items.length);
+      return settle(t, g, m, items);
+    });
+    try {
+      const consumer = new Consumer(client, { topic, group, ackLingerMs: 20, ackBatchSize: 50 });
+      let seen = 0;
+      for await (const msg of consumer) {
+        msg.ack();
+        if (++seen === 200) break;
+      }
+      await waitFor(async () => (await client.admin.describeGroup(group, topic)).partitions[0]?.committedOffset === 200, 5_000, "all 200 acked");
+      expect(calls.reduce((a, b) => a + b, 0)).toBe(200);
+      expect(Math.max(...calls)).toBeLessThanOrEqual(50);
+      expect(calls.length).toBeLessThanOrEqual(20);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
