@@ -3,7 +3,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AckAction, type AckItemSchema, type SubscribeRequestSchema } from "../../src/gen/ferry/v1/broker_pb.js";
 import type { ConsumedRecord } from "../../src/gen/ferry/v1/common_pb.js";
 import type { Clients } from "../../src/cli/common.js";
-import { waitFor } from "./broker.js";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { startTestBroker, waitFor, type TestBroker } from "./broker.js";
 
 export class TestSubscriber {
   memberId = "";
@@ -68,3 +69,27 @@ export class TestSubscriber {
 }
 
 export const valueOf = (r: ConsumedRecord): string => new TextDecoder().decode(r.record?.value);
+
+/**
+ * For a describe block: starts one broker before its tests (handed to `onBroker`), makes
+ * every subscriber returned by `subscribe` leave after each test, and closes the broker
+ * after the last one.
+ */
+export function brokerWithSubscribers(onBroker: (broker: TestBroker) => void): (request: MessageInitShape<typeof SubscribeRequestSchema>) => TestSubscriber {
+  let broker: TestBroker | undefined;
+  const subs: TestSubscriber[] = [];
+  beforeAll(async () => {
+    broker = await startTestBroker();
+    onBroker(broker);
+  });
+  afterEach(async () => {
+    await Promise.all(subs.splice(0).map((s) => s.leave()));
+  });
+  afterAll(() => broker?.close());
+  return (request) => {
+    if (!broker) throw new Error("subscribe() is for tests, after the broker started");
+    const s = new TestSubscriber(broker, request);
+    subs.push(s);
+    return s;
+  };
+}

@@ -1,10 +1,10 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { errorReason } from "../../src/cli/rpc-client.js";
 import { AckAction, AckOutcome } from "../../src/gen/ferry/v1/broker_pb.js";
 import { StartFrom } from "../../src/gen/ferry/v1/common_pb.js";
 import { startTestBroker, waitFor, type TestBroker } from "../helpers/broker.js";
-import { TestSubscriber, valueOf } from "../helpers/subscriber.js";
+import { brokerWithSubscribers, TestSubscriber, valueOf } from "../helpers/subscriber.js";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 let n = 0;
@@ -12,19 +12,8 @@ const unique = (p: string): string => `${p}-${process.pid}-${n++}`;
 
 describe("consumer groups over loopback", () => {
   let b: TestBroker;
-  const subs: TestSubscriber[] = [];
-  const join = (topic: string, group: string, extra: object = {}): TestSubscriber => {
-    const s = new TestSubscriber(b, { topic, group, ...extra });
-    subs.push(s);
-    return s;
-  };
-  beforeAll(async () => {
-    b = await startTestBroker();
-  });
-  afterEach(async () => {
-    await Promise.all(subs.splice(0).map((s) => s.leave()));
-  });
-  afterAll(() => b.close());
+  const subscribe = brokerWithSubscribers((broker) => (b = broker));
+  const join = (topic: string, group: string, extra: object = {}): TestSubscriber => subscribe({ topic, group, ...extra });
 
   async function topicWith(partitions: number, values: string[] = []): Promise<string> {
     const topic = unique("g");

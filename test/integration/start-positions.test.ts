@@ -5,12 +5,12 @@
  */
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { errorReason } from "../../src/cli/rpc-client.js";
 import { AckOutcome, type SubscribeRequestSchema } from "../../src/gen/ferry/v1/broker_pb.js";
 import { StartFrom, type ConsumedRecord, type StartPositionSchema } from "../../src/gen/ferry/v1/common_pb.js";
-import { startTestBroker, waitFor, type TestBroker } from "../helpers/broker.js";
-import { TestSubscriber, valueOf } from "../helpers/subscriber.js";
+import { waitFor, type TestBroker } from "../helpers/broker.js";
+import { brokerWithSubscribers, TestSubscriber, valueOf } from "../helpers/subscriber.js";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 let n = 0;
@@ -24,19 +24,7 @@ const sortedTriples = (records: readonly ConsumedRecord[]): [number, bigint, str
 
 describe("start positions", () => {
   let b: TestBroker;
-  const subs: TestSubscriber[] = [];
-  const subscribe = (request: MessageInitShape<typeof SubscribeRequestSchema>): TestSubscriber => {
-    const s = new TestSubscriber(b, request);
-    subs.push(s);
-    return s;
-  };
-  beforeAll(async () => {
-    b = await startTestBroker();
-  });
-  afterEach(async () => {
-    await Promise.all(subs.splice(0).map((s) => s.leave()));
-  });
-  afterAll(() => b.close());
+  const subscribe = brokerWithSubscribers((broker) => (b = broker));
 
   async function newTopic(partitions: number): Promise<string> {
     const topic = unique("sp");
