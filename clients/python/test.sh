@@ -37,6 +37,13 @@ else
   extra_failed=1
 fi
 
+if (cd "$here" && "$repo/.venv/bin/python" -m mypy); then
+  echo "python: mypy --strict is clean"
+else
+  echo "python: FAILED: mypy --strict (type hints of ferry_client)" >&2
+  extra_failed=1
+fi
+
 junit="$(mktemp "${TMPDIR:-/tmp}/ferry-python-junit-XXXXXX.xml")"
 trap 'rm -f "$junit"' EXIT
 cd "$here"
