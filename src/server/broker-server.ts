@@ -63,7 +63,8 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
   const adapterOptions: AdapterOptions = {
     shutdown: shutdown.signal,
     onInternalError: (err, method) => logger.error({ err, method }, "internal error"),
-    onActivity: () => busyPoll.touch(),
+    // Off by default: then calls and stream writes carry no hook at all.
+    ...(config.busyPollUs > 0 ? { onActivity: () => busyPoll.touch() } : {}),
   };
   const brokerService = adaptService<typeof BrokerService.method, { produce: ProduceBatchView; produceBatch: ProduceBatchView; ack: AckView }>(
     BrokerService,
