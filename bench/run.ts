@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Measurement, ScenarioContext } from "./lib/load.js";
 import { runPeer, peerAvailable } from "./lib/peer.js";
@@ -29,6 +29,7 @@ bench/results/<date>-<commit>.json, latest.json and latest.svg.
                     grpc-echo = the ghz scenarios against a bare grpc-js server: the floor)
   --profile         run the broker under node --cpu-prof; profiles in bench/results/profiles/
   --no-save         print the tables only
+  --out DIR         write the JSON and chart to DIR instead of bench/results (for A/B runs)
   --no-setup        do not run scripts/setup-bench.sh first
   --list            list the scenarios and exit`;
 
@@ -40,6 +41,7 @@ interface Args {
   systems: Set<System>;
   profile: boolean;
   save: boolean;
+  outDir: string;
   setup: boolean;
   list: boolean;
 }
@@ -53,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     systems: new Set<System>(["ferry", "ferry-nosync", "jetstream", "grpc-echo"]),
     profile: false,
     save: true,
+    outDir: join(REPO, "bench", "results"),
     setup: true,
     list: false,
   };
@@ -91,6 +94,12 @@ function parseArgs(argv: string[]): Args {
       case "--no-save":
         a.save = false;
         break;
+      case "--out": {
+        const dir = argv[++i];
+        if (!dir) throw new Error("--out needs a directory");
+        a.outDir = resolve(dir);
+        break;
+      }
       case "--no-setup":
         a.setup = false;
         break;
@@ -398,7 +407,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write("\n" + renderTables(res) + "\n");
   if (a.save) {
-    const files = writeResults(join(REPO, "bench", "results"), res);
+    const files = writeResults(a.outDir, res);
     process.stdout.write(`wrote ${files.json}\n      ${files.latest}\n      ${files.svg}\n`);
   }
 }

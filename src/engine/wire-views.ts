@@ -130,26 +130,69 @@ export interface AckItemView {
   readonly extendMs: number;
 }
 
-/** Reads one AckItem of `length` bytes at the reader's position, without a sub-reader. */
-function readAckItem(reader: BinaryReader, length: number): AckItemView {
-  const end = reader.pos + length;
+/**
+ * A varint at `at.pos` (advanced past it) as a number, without BinaryReader's BigInt:
+ * up to 7 bytes (< 2^49) it is read exactly as a float; a longer one, such as a
+ * negative int64, is read again as a signed 64-bit BigInt.
+ */
+function varint(buf: Uint8Array, at: { pos: number }, end: number): number {
+  const start = at.pos;
+  let pos = start;
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    if (pos >= end) throw new Error("a varint overruns its message");
+    const b = buf[pos++]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) break;
+    if (pos - start === 10) throw new Error("a varint is longer than 10 bytes");
+    scale *= 128;
+  }
+  at.pos = pos;
+  if (pos - start < 8) return value;
+  let big = 0n;
+  for (let i = pos - 1; i >= start; i--) big = (big << 7n) | BigInt(buf[i]! & 0x7f);
+  return Number(BigInt.asIntN(64, big));
+}
+
+function safeInt64(value: number, what: string): number {
+  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`${what} ${value} is out of range`);
+  return value;
+}
+
+/** Reads one AckItem in `buf` from `pos` to `end`: the hot loop of Ack, on plain varints. */
+function readAckItem(buf: Uint8Array, pos: number, end: number): AckItemView {
+  if (end > buf.length) throw new Error("an AckItem overruns its message");
+  const at = { pos };
   let partition = 0;
   let offset = 0;
   let action = 0;
   let delayMs = 0;
   let reason = "";
   let extendMs = 0;
-  while (reader.pos < end) {
-    const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === WireType.Varint) partition = reader.int32();
-    else if (field === 2 && wireType === WireType.Varint) offset = int64(reader, "offset");
-    else if (field === 3 && wireType === WireType.Varint) action = reader.int32();
-    else if (field === 4 && wireType === WireType.Varint) delayMs = int64(reader, "delay_ms");
-    else if (field === 5 && wireType === WireType.LengthDelimited) reason = utf8(reader.bytes(), "reason");
-    else if (field === 6 && wireType === WireType.Varint) extendMs = int64(reader, "extend_ms");
-    else reader.skip(wireType, field);
+  while (at.pos < end) {
+    const tag = varint(buf, at, end);
+    const field = Math.floor(tag / 8);
+    const wireType = tag & 7;
+    if (wireType === WireType.Varint && field >= 1 && field <= 4) {
+      const value = varint(buf, at, end);
+      if (field === 1) partition = value | 0;
+      else if (field === 2) offset = safeInt64(value, "offset");
+      else if (field === 3) action = value | 0;
+      else delayMs = safeInt64(value, "delay_ms");
+    } else if (field === 6 && wireType === WireType.Varint) extendMs = safeInt64(varint(buf, at, end), "extend_ms");
+    else if (field === 5 && wireType === WireType.LengthDelimited) {
+      const length = varint(buf, at, end);
+      if (at.pos + length > end) throw new Error("a reason overruns its AckItem");
+      reason = utf8(buf.subarray(at.pos, at.pos + length), "reason");
+      at.pos += length;
+    } else {
+      const rest = new BinaryReader(buf.subarray(at.pos, end));
+      rest.skip(wireType, field);
+      at.pos += rest.pos;
+    }
   }
-  if (reader.pos !== end) throw new Error("an AckItem overruns its length");
+  if (at.pos !== end) throw new Error("an AckItem overruns its length");
   return { partition, offset, action, delayMs, reason, extendMs };
 }
 
@@ -166,7 +209,11 @@ export function viewAck(bytes: Uint8Array): AckView {
       if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(reader.bytes(), "topic");
       else if (field === 2 && wireType === WireType.LengthDelimited) group = utf8(reader.bytes(), "group");
       else if (field === 3 && wireType === WireType.LengthDelimited) memberId = utf8(reader.bytes(), "member_id");
-      else if (field === 4 && wireType === WireType.LengthDelimited) items.push(readAckItem(reader, reader.uint32()));
+      else if (field === 4 && wireType === WireType.LengthDelimited) {
+        const length = reader.uint32();
+        items.push(readAckItem(bytes, reader.pos, reader.pos + length));
+        reader.pos += length;
+      }
       else reader.skip(wireType, field);
     }
   } catch (err) {

@@ -10,7 +10,7 @@ import { viewRecord } from "../engine/wire-views.js";
 import { BatchTooLargeError, InvalidArgumentError, InvalidPartitionError } from "../errors.js";
 import { backoffMs } from "../delivery/backoff.js";
 import { deadLetterRecord } from "../delivery/dead-letter.js";
-import { PartitionDelivery, type InFlight, type Retry } from "../delivery/partition-delivery.js";
+import { DEAD_LETTERING, IN_FLIGHT, PartitionDelivery, WAITING_RETRY, type Retry } from "../delivery/partition-delivery.js";
 import type { Logger } from "../observability/logger.js";
 import type { GroupMeta, StoredRecord, WriteOp } from "../storage/store.js";
 import type { Clock } from "../util/clock.js";
@@ -47,6 +47,8 @@ export class Group {
   generation = 0;
   readonly deliveries: PartitionDelivery[];
   private readonly owners: (Member | undefined)[];
+  /** Members by holder slot: the small integer the delivery rings record per in-flight offset. */
+  private readonly holders: (Member | undefined)[] = [];
   private timerAtMs = Infinity;
   private cancelTimer: () => void = () => undefined;
   private readonly stopListening: (() => void)[] = [];
@@ -73,6 +75,10 @@ export class Group {
   // ---- membership --------------------------------------------------------
 
   join(member: Member): void {
+    let slot = this.holders.indexOf(undefined);
+    if (slot < 0) slot = this.holders.length;
+    this.holders[slot] = member;
+    member.slot = slot;
     this.members.set(member.id, member);
     this.rebalance();
   }
@@ -81,9 +87,12 @@ export class Group {
     if (!this.members.delete(member.id)) return;
     const now = this.clock.nowMs();
     for (const d of this.deliveries) {
-      for (const entry of [...d.inFlight.values()]) if (entry.memberId === member.id) d.release(entry, now);
+      d.forEachInFlight((offset, holder) => {
+        if (holder === member.slot) d.release(offset, now);
+      });
     }
     member.inFlight = 0;
+    this.holders[member.slot] = undefined;
     this.rebalance();
   }
 
@@ -98,11 +107,11 @@ export class Group {
         if (this.owners[p] === member) continue;
         // The partition moves: deliveries made to others come back, due now.
         const d = this.deliveries[p]!;
-        for (const entry of [...d.inFlight.values()]) {
-          const holder = this.members.get(entry.memberId);
+        d.forEachInFlight((offset, slot) => {
+          const holder = this.holders[slot];
           if (holder) holder.inFlight--;
-          d.release(entry, now);
-        }
+          d.release(offset, now);
+        });
         this.owners[p] = member;
       }
     }
@@ -139,15 +148,15 @@ export class Group {
           d.markDone(retry.offset);
           continue;
         }
-        const entry = d.deliverRetry(retry, member.id, now, this.meta.ackDeadlineMs);
-        out.push({ partition: p, record: stored, attempt: entry.failures + 1 });
+        d.deliverRetry(retry, member.slot, now, this.meta.ackDeadlineMs);
+        out.push({ partition: p, record: stored, attempt: retry.failures + 1 });
         bytes += stored.bytes.length;
       }
       const room = Math.min(capacity - out.length, d.windowRoom(), log.durableEnd - d.cursor);
       if (room <= 0) continue;
       for (const stored of this.broker.read(log, d.cursor, room, PULL_MAX_BYTES - bytes)) {
         if (stored.offset !== d.cursor) break;
-        d.deliverNew(stored.offset, member.id, now, this.meta.ackDeadlineMs);
+        d.deliverNew(stored.offset, member.slot, now, this.meta.ackDeadlineMs);
         out.push({ partition: p, record: stored, attempt: 1 });
         bytes += stored.bytes.length;
       }
@@ -172,51 +181,54 @@ export class Group {
       }
     }
     const now = this.clock.nowMs();
+    const self = this.members.get(memberId)?.slot ?? -1;
     const advanced = new Set<number>();
     const outcomes = items.map((item) => {
       const d = this.deliveries[item.partition]!;
-      const entry = d.inFlight.get(item.offset);
+      const offset = item.offset;
+      const state = d.stateOf(offset);
       if (item.action <= SETTLE_ACK) {
-        if (!d.isPending(item.offset)) return false;
-        if (entry) this.releaseSlot(entry);
-        if (d.markDone(item.offset)) advanced.add(item.partition);
+        if (state !== IN_FLIGHT && state !== WAITING_RETRY) return false;
+        if (state === IN_FLIGHT) this.releaseSlot(d.holderOf(offset));
+        if (d.markDone(offset)) advanced.add(item.partition);
         return true;
       }
-      if (!entry || entry.memberId !== memberId) return false;
+      if (state !== IN_FLIGHT || d.holderOf(offset) !== self) return false;
       if (item.action === SETTLE_EXTEND) {
-        entry.deadlineMs = now + (item.extendMs || this.meta.ackDeadlineMs);
+        d.extend(offset, now + (item.extendMs || this.meta.ackDeadlineMs));
         return true;
       }
-      this.failDelivery(d, entry, item.reason || "nacked", item.delayMs > 0 ? item.delayMs : undefined);
+      this.failDelivery(d, offset, item.reason || "nacked", item.delayMs > 0 ? item.delayMs : undefined);
       return true;
     });
     if (advanced.size > 0) await this.persistOffsets([...advanced]);
     return outcomes;
   }
 
-  private releaseSlot(entry: InFlight): void {
-    const member = this.members.get(entry.memberId);
+  /** A delivery held by the member in `slot` was settled or dropped: it may take another. */
+  private releaseSlot(slot: number): void {
+    const member = this.holders[slot];
     if (!member) return;
     member.inFlight--;
     member.notify();
   }
 
   /** A nack or a timeout: retry after a delay, or dead-letter after max attempts. */
-  private failDelivery(d: PartitionDelivery, entry: InFlight, reason: string, delayMs: number | undefined): void {
-    this.releaseSlot(entry);
-    const failures = entry.failures + 1;
+  private failDelivery(d: PartitionDelivery, offset: number, reason: string, delayMs: number | undefined): void {
+    this.releaseSlot(d.holderOf(offset));
+    const failures = d.failuresOf(offset) + 1;
     const now = this.clock.nowMs();
     if (failures >= this.meta.maxAttempts) {
-      d.inFlight.delete(entry.offset);
-      void this.deadLetter(d, entry.offset, failures, reason);
+      d.beginDeadLetter(offset);
+      void this.deadLetter(d, offset, failures, reason);
       return;
     }
-    const retry = d.fail(entry, now + (delayMs ?? backoffMs(failures, this.meta.backoffMinMs, this.meta.backoffMaxMs)), reason);
+    const retry = d.fail(offset, now + (delayMs ?? backoffMs(failures, this.meta.backoffMinMs, this.meta.backoffMaxMs)), reason);
     this.armTimer(retry.dueMs);
   }
 
+  /** Appends the record (in state DEAD_LETTERING) to the dead-letter topic, then marks it done. */
   private async deadLetter(d: PartitionDelivery, offset: number, attempts: number, lastError: string): Promise<void> {
-    d.deadLettering.add(offset);
     const task = (async () => {
       const [stored] = this.broker.read(this.topic.logs[d.partition]!, offset, 1, Infinity);
       if (stored && stored.offset === offset) {
@@ -231,7 +243,7 @@ export class Group {
         await this.broker.ensureTopic(this.meta.deadLetterTopic, 1);
         await this.broker.produce({ topic: this.meta.deadLetterTopic, records: [viewRecord(bytes)], partition: undefined, producerId: "", firstSequence: 0 });
       }
-      if (!d.deadLettering.has(offset)) return; // reset meanwhile
+      if (d.stateOf(offset) !== DEAD_LETTERING) return; // reset or trimmed meanwhile
       if (d.markDone(offset)) await this.persistOffsets([d.partition]);
       this.log.info({ group: this.name, partition: d.partition, offset, attempts }, "dead-lettered");
     })();
@@ -241,9 +253,9 @@ export class Group {
     } catch (err) {
       if (this.closed) return;
       this.log.warn({ err, group: this.name, offset }, "dead-lettering failed; will retry");
-      d.deadLettering.delete(offset);
+      if (d.stateOf(offset) !== DEAD_LETTERING) return;
       const retry: Retry = { offset, failures: attempts - 1, dueMs: this.clock.nowMs() + this.meta.backoffMaxMs, lastError };
-      d.retries.set(offset, retry);
+      d.scheduleRetry(retry);
       this.armTimer(retry.dueMs);
     }
   }
@@ -270,7 +282,7 @@ export class Group {
   skipTrimmed(partition: number, startOffset: number): void {
     const d = this.deliveries[partition];
     if (!d || startOffset <= d.committed) return;
-    for (const entry of d.skipTo(startOffset)) this.releaseSlot(entry);
+    for (const slot of d.skipTo(startOffset)) this.releaseSlot(slot);
     this.owners[partition]?.notify();
     void this.persistOffsets([partition]).catch((err: unknown) => this.log.warn({ err, group: this.name }, "offset write failed"));
   }
@@ -291,9 +303,9 @@ export class Group {
     const now = this.clock.nowMs();
     let next = Infinity;
     for (const d of this.deliveries) {
-      for (const entry of [...d.inFlight.values()]) {
-        if (entry.deadlineMs <= now) this.failDelivery(d, entry, "ack deadline exceeded", undefined);
-      }
+      d.forEachInFlight((offset, _holder, deadlineMs) => {
+        if (deadlineMs <= now) this.failDelivery(d, offset, "ack deadline exceeded", undefined);
+      });
       for (const retry of d.retries.values()) if (retry.dueMs <= now) this.owners[d.partition]?.notify();
       next = Math.min(next, d.nextWakeMs());
     }

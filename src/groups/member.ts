@@ -10,6 +10,8 @@ export interface AssignmentEvent {
 }
 
 export class Member {
+  /** The group's holder slot for this member (set on join; see `Group`). */
+  slot = -1;
   /** Records delivered to this member and not yet settled. */
   inFlight = 0;
   /** The partitions it owns now. */

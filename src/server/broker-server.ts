@@ -24,6 +24,7 @@ import { ack, deleteGroup, describeGroup, listGroups, resetGroupOffsets, subscri
 import { produce, produceBatch } from "./handlers/produce.js";
 import { createTopic, deleteTopic, describeTopic, listTopics } from "./handlers/topics.js";
 import { addReflection } from "./reflection.js";
+import { raiseReceiveWindow } from "./receive-window.js";
 
 export interface RunningBroker {
   /** "host:port" actually bound. */
@@ -107,6 +108,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     await broker.close();
     throw err;
   });
+  if (!raiseReceiveWindow(server)) logger.warn("could not raise the HTTP/2 receive window (grpc-js internals changed): large requests will be slower");
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const address = `${host}:${port}`;
   if (config.portsFile) {

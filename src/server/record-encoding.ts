@@ -16,18 +16,23 @@ const tag = (field: number, wireType: number): number => (field << 3) | wireType
 
 /** Bytes of a non-negative integer up to 2^53 as a varint. */
 function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
+  if (n < 128) return 1;
+  if (n < 16384) return 2;
+  if (n < 2097152) return 3;
+  let size = 4;
+  for (n = Math.floor(n / 268435456); n > 0; n = Math.floor(n / 128)) size++;
   return size;
 }
 
 function writeVarint(buf: Buffer, pos: number, n: number): number {
-  while (n >= 128) {
+  // above 2^31 bit operations would truncate: peel 7-bit groups off by division first
+  while (n > 0x7fffffff) {
     buf[pos++] = (n % 128) | 128;
     n = Math.floor(n / 128);
+  }
+  while (n >= 128) {
+    buf[pos++] = (n & 127) | 128;
+    n >>>= 7;
   }
   buf[pos++] = n;
   return pos;

@@ -139,7 +139,7 @@ export function describeGroup(groups: GroupCoordinator, request: DescribeGroupRe
         committedOffset: BigInt(d.committed),
         logEndOffset: BigInt(end),
         lag: BigInt(Math.max(0, end - d.committed)),
-        inFlight: d.inFlight.size,
+        inFlight: d.inFlightCount,
         oldestUnackedAgeMs: BigInt(oldest === undefined ? 0 : Math.max(0, now - oldest)),
         memberId: g.owner(d.partition)?.id ?? "",
       });

@@ -51,6 +51,26 @@ describe("wire views", () => {
     expect(() => viewAck(Uint8Array.from([0x22, 0x05, 0x10]))).toThrow(/not a valid ferry.v1.AckRequest/);
   });
 
+  it("read every int64 width of an ack item as protobuf-es wrote it, negatives and unknown fields included", () => {
+    const offsets = [0n, 127n, 128n, 2n ** 48n - 1n, 2n ** 49n, 2n ** 53n - 1n];
+    const items = offsets.map((offset, i) => ({ partition: i, offset, delayMs: -1n - BigInt(i), extendMs: offset }));
+    const known = toBinary(AckRequestSchema, create(AckRequestSchema, { topic: "t", items }));
+    expect(viewAck(known).items).toEqual(
+      offsets.map((offset, i) => ({ partition: i, offset: Number(offset), action: 0, delayMs: -1 - i, reason: "", extendMs: Number(offset) })),
+    );
+    // an AckItem {offset 5, field 9 fixed64, field 10 string "x", field 11 fixed32, action 1}
+    const item = [0x10, 0x05, 0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x52, 0x01, 0x78, 0x5d, 1, 2, 3, 4, 0x18, 0x01];
+    expect(viewAck(Uint8Array.from([0x22, item.length, ...item])).items).toEqual([{ partition: 0, offset: 5, action: 1, delayMs: 0, reason: "", extendMs: 0 }]);
+  });
+
+  it("reject an ack item offset beyond 2^53 and truncated items as INVALID_ARGUMENT", () => {
+    const far = toBinary(AckRequestSchema, create(AckRequestSchema, { items: [{ offset: 2n ** 53n + 2n }] }));
+    expect(() => viewAck(far)).toThrow(/offset 9007199254740994 is out of range/);
+    expect(() => viewAck(Uint8Array.from([0x22, 0x02, 0x10, 0x80]))).toThrow(InvalidArgumentError); // varint cut short
+    expect(() => viewAck(Uint8Array.from([0x22, 0x03, 0x2a, 0x05, 0x61]))).toThrow(/not a valid ferry.v1.AckRequest/); // reason cut short
+    expect(() => viewAck(Uint8Array.from([0x22, 0x0b, 0x10, ...Array<number>(10).fill(0xff)]))).toThrow(/longer than 10 bytes|overruns/);
+  });
+
   it("reject garbage and invalid header names as INVALID_ARGUMENT", () => {
     expect(() => viewProduceBatch(Uint8Array.from([0x12, 0x50, 1]))).toThrow(InvalidArgumentError);
     // Record with header entry {key: 0xff 0xfe (not UTF-8)}

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fromBinary } from "@bufbuild/protobuf";
 import { RecordSchema } from "../../../src/gen/ferry/v1/common_pb.js";
 import type { SubscriptionEvent } from "../../../src/groups/group-coordinator.js";
+import { IN_FLIGHT } from "../../../src/delivery/partition-delivery.js";
 import { SETTLE_EXTEND, SETTLE_NACK } from "../../../src/groups/group.js";
 import { subscription, testEngine } from "../../helpers/engine.js";
 
@@ -36,7 +37,7 @@ describe("group delivery with a fake clock", () => {
     expect(isRecords(first) && first.deliveries.map((d) => [d.record.offset, d.attempt])).toEqual([[0, 1]]);
     const g = e.groups.find("t", "g");
     e.clock.advance(999);
-    expect(g.deliveries[0]!.inFlight.size).toBe(1);
+    expect(g.deliveries[0]!.inFlightCount).toBe(1);
     e.clock.advance(1 + 100); // deadline, then the first backoff (100 ms)
     const again = await nextMatching(s, isRecords);
     expect(isRecords(again) && again.deliveries.map((d) => [d.record.offset, d.attempt])).toEqual([[0, 2]]);
@@ -52,7 +53,9 @@ describe("group delivery with a fake clock", () => {
     e.clock.advance(900);
     expect(await e.groups.settle("t", "g", memberId, [{ partition: 0, offset: 0, action: SETTLE_EXTEND, delayMs: 0, reason: "", extendMs: 5000 }])).toEqual([true]);
     e.clock.advance(4000);
-    expect(e.groups.find("t", "g").deliveries[0]!.inFlight.get(0)?.failures).toBe(0);
+    const d = e.groups.find("t", "g").deliveries[0]!;
+    expect(d.stateOf(0)).toBe(IN_FLIGHT);
+    expect(d.failuresOf(0)).toBe(0);
     expect(isRecords(ev)).toBe(true);
   });
 
@@ -112,7 +115,7 @@ describe("group delivery with a fake clock", () => {
     const ownerOf0 = g.owner(0)!.id;
     const [holder, other] = ownerOf0 === [...g.members.keys()][0] ? [a, b] : [b, a];
     await nextMatching(holder, isRecords);
-    expect(g.deliveries[0]!.inFlight.size).toBe(1);
+    expect(g.deliveries[0]!.inFlightCount).toBe(1);
     await holder.return(undefined); // leaves
     const moved = await nextMatching(other, (ev) => isRecords(ev) && ev.deliveries.some((d) => d.partition === 0));
     expect(isRecords(moved) && moved.deliveries.find((d) => d.partition === 0)!.attempt).toBe(1);
