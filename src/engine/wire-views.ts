@@ -1,11 +1,14 @@
 /**
- * Zero-copy views of produce requests. The broker stores each record's bytes as
- * the producer sent them, so it reads the wire format directly instead of
+ * Zero-copy views of produce and ack requests. The broker stores each record's bytes
+ * as the producer sent them, so it reads the wire format directly instead of
  * decoding and re-encoding messages (toolchain.md: re-encoding halves throughput).
+ * The hot loops run on `WireCursor` (plain-number varints, no tag tuples, no BigInt,
+ * no DataView per message); protobuf-es's BinaryReader only skips unknown fields.
  * Field numbers follow proto/ferry/v1/broker.proto and common.proto.
  */
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { InvalidArgumentError } from "../errors.js";
+import { byteView } from "../util/byte-view.js";
 
 /** What the broker needs from one Record without decoding it. */
 export interface RecordView {
@@ -33,23 +36,96 @@ function utf8(bytes: Uint8Array, what: string): string {
   }
 }
 
-function int64(reader: BinaryReader, what: string): number {
-  const v = reader.int64();
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${what} ${String(v)} is out of range`);
-  return n;
+/** A read position in `buf` up to `end`, for one message. */
+class WireCursor {
+  constructor(
+    readonly buf: Uint8Array,
+    public pos: number,
+    readonly end: number,
+  ) {}
+
+  get more(): boolean {
+    return this.pos < this.end;
+  }
+
+  /**
+   * A varint as a number: up to 7 bytes (< 2^49) it is read exactly as a float; a
+   * longer one, such as a negative int64, is read again as a signed 64-bit BigInt.
+   */
+  varint(): number {
+    const { buf, end } = this;
+    const start = this.pos;
+    let pos = start;
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= end) throw new Error("a varint overruns its message");
+      const b = buf[pos++]!;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      if (pos - start === 10) throw new Error("a varint is longer than 10 bytes");
+      scale *= 128;
+    }
+    this.pos = pos;
+    if (pos - start < 8) return value;
+    let big = 0n;
+    for (let i = pos - 1; i >= start; i--) big = (big << 7n) | BigInt(buf[i]! & 0x7f);
+    return Number(BigInt.asIntN(64, big));
+  }
+
+  /** An int64 field that must fit a JavaScript number exactly. */
+  int64(what: string): number {
+    const value = this.varint();
+    if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`${what} ${value} is out of range`);
+    return value;
+  }
+
+  /** The next length-delimited field's bytes (a view, not a copy). */
+  bytes(): Uint8Array {
+    const from = this.skipLength();
+    return byteView(this.buf, from, this.pos);
+  }
+
+  /** A cursor over the next length-delimited field (an embedded message). */
+  message(): WireCursor {
+    const from = this.skipLength();
+    return new WireCursor(this.buf, from, this.pos);
+  }
+
+  /** Reads a length prefix and moves past the bytes it counts; returns where they start. */
+  private skipLength(): number {
+    const length = this.varint();
+    const from = this.pos;
+    if (from + length > this.end) throw new Error("a length-delimited field overruns its message");
+    this.pos = from + length;
+    return from;
+  }
+
+  skip(wireType: number, field: number): void {
+    const rest = new BinaryReader(this.buf.subarray(this.pos, this.end));
+    rest.skip(wireType, field);
+    this.pos += rest.pos;
+  }
+}
+
+function cursorOver(bytes: Uint8Array): WireCursor {
+  return new WireCursor(bytes, 0, bytes.length);
 }
 
 /** Validates a Record's fields (header names must be UTF-8) and finds its key. */
 export function viewRecord(bytes: Uint8Array): RecordView {
   let key: Uint8Array = EMPTY;
   try {
-    const reader = new BinaryReader(bytes);
-    while (reader.pos < reader.len) {
-      const [field, wireType] = reader.tag();
-      if (field === 1 && wireType === WireType.LengthDelimited) key = reader.bytes();
-      else if (field === 3 && wireType === WireType.LengthDelimited) checkHeaderEntry(reader.bytes());
-      else reader.skip(wireType, field);
+    const c = cursorOver(bytes);
+    while (c.more) {
+      const tag = c.varint();
+      const field = Math.floor(tag / 8);
+      const wireType = tag & 7;
+      if (wireType === WireType.LengthDelimited && field <= 3) {
+        const value = c.bytes();
+        if (field === 1) key = value;
+        else if (field === 3) checkHeaderEntry(value);
+      } else c.skip(wireType, field);
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
@@ -59,13 +135,13 @@ export function viewRecord(bytes: Uint8Array): RecordView {
 }
 
 function checkHeaderEntry(entry: Uint8Array): void {
-  const reader = new BinaryReader(entry);
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === WireType.LengthDelimited) {
-      const name = utf8(reader.bytes(), "a header name");
+  const c = cursorOver(entry);
+  while (c.more) {
+    const tag = c.varint();
+    if (tag === (1 << 3) + WireType.LengthDelimited) {
+      const name = utf8(c.bytes(), "a header name");
       if (name === "") throw new InvalidArgumentError("a header name is empty");
-    } else reader.skip(wireType, field);
+    } else c.skip(tag & 7, Math.floor(tag / 8));
   }
 }
 
@@ -82,15 +158,17 @@ function viewProduceRequest(bytes: Uint8Array, typeName: string): ProduceBatchVi
   let producerId = "";
   let firstSequence = 0;
   try {
-    const reader = new BinaryReader(bytes);
-    while (reader.pos < reader.len) {
-      const [field, wireType] = reader.tag();
-      if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(reader.bytes(), "topic");
-      else if (field === 2 && wireType === WireType.LengthDelimited) records.push(viewRecord(reader.bytes()));
-      else if (field === 3 && wireType === WireType.Varint) partition = reader.int32();
-      else if (field === 4 && wireType === WireType.LengthDelimited) producerId = utf8(reader.bytes(), "producer_id");
-      else if (field === 5 && wireType === WireType.Varint) firstSequence = int64(reader, "sequence");
-      else reader.skip(wireType, field);
+    const c = cursorOver(bytes);
+    while (c.more) {
+      const tag = c.varint();
+      const field = Math.floor(tag / 8);
+      const wireType = tag & 7;
+      if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(c.bytes(), "topic");
+      else if (field === 2 && wireType === WireType.LengthDelimited) records.push(viewRecord(c.bytes()));
+      else if (field === 3 && wireType === WireType.Varint) partition = c.varint() | 0;
+      else if (field === 4 && wireType === WireType.LengthDelimited) producerId = utf8(c.bytes(), "producer_id");
+      else if (field === 5 && wireType === WireType.Varint) firstSequence = c.int64("sequence");
+      else c.skip(wireType, field);
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
@@ -130,69 +208,26 @@ export interface AckItemView {
   readonly extendMs: number;
 }
 
-/**
- * A varint at `at.pos` (advanced past it) as a number, without BinaryReader's BigInt:
- * up to 7 bytes (< 2^49) it is read exactly as a float; a longer one, such as a
- * negative int64, is read again as a signed 64-bit BigInt.
- */
-function varint(buf: Uint8Array, at: { pos: number }, end: number): number {
-  const start = at.pos;
-  let pos = start;
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    if (pos >= end) throw new Error("a varint overruns its message");
-    const b = buf[pos++]!;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) break;
-    if (pos - start === 10) throw new Error("a varint is longer than 10 bytes");
-    scale *= 128;
-  }
-  at.pos = pos;
-  if (pos - start < 8) return value;
-  let big = 0n;
-  for (let i = pos - 1; i >= start; i--) big = (big << 7n) | BigInt(buf[i]! & 0x7f);
-  return Number(BigInt.asIntN(64, big));
-}
-
-function safeInt64(value: number, what: string): number {
-  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`${what} ${value} is out of range`);
-  return value;
-}
-
-/** Reads one AckItem in `buf` from `pos` to `end`: the hot loop of Ack, on plain varints. */
-function readAckItem(buf: Uint8Array, pos: number, end: number): AckItemView {
-  if (end > buf.length) throw new Error("an AckItem overruns its message");
-  const at = { pos };
+/** Reads one AckItem, the hot loop of Ack. */
+function readAckItem(c: WireCursor): AckItemView {
   let partition = 0;
   let offset = 0;
   let action = 0;
   let delayMs = 0;
   let reason = "";
   let extendMs = 0;
-  while (at.pos < end) {
-    const tag = varint(buf, at, end);
+  while (c.more) {
+    const tag = c.varint();
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
-    if (wireType === WireType.Varint && field >= 1 && field <= 4) {
-      const value = varint(buf, at, end);
-      if (field === 1) partition = value | 0;
-      else if (field === 2) offset = safeInt64(value, "offset");
-      else if (field === 3) action = value | 0;
-      else delayMs = safeInt64(value, "delay_ms");
-    } else if (field === 6 && wireType === WireType.Varint) extendMs = safeInt64(varint(buf, at, end), "extend_ms");
-    else if (field === 5 && wireType === WireType.LengthDelimited) {
-      const length = varint(buf, at, end);
-      if (at.pos + length > end) throw new Error("a reason overruns its AckItem");
-      reason = utf8(buf.subarray(at.pos, at.pos + length), "reason");
-      at.pos += length;
-    } else {
-      const rest = new BinaryReader(buf.subarray(at.pos, end));
-      rest.skip(wireType, field);
-      at.pos += rest.pos;
-    }
+    if (field === 1 && wireType === WireType.Varint) partition = c.varint() | 0;
+    else if (field === 2 && wireType === WireType.Varint) offset = c.int64("offset");
+    else if (field === 3 && wireType === WireType.Varint) action = c.varint() | 0;
+    else if (field === 4 && wireType === WireType.Varint) delayMs = c.int64("delay_ms");
+    else if (field === 5 && wireType === WireType.LengthDelimited) reason = utf8(c.bytes(), "reason");
+    else if (field === 6 && wireType === WireType.Varint) extendMs = c.int64("extend_ms");
+    else c.skip(wireType, field);
   }
-  if (at.pos !== end) throw new Error("an AckItem overruns its length");
   return { partition, offset, action, delayMs, reason, extendMs };
 }
 
@@ -203,18 +238,16 @@ export function viewAck(bytes: Uint8Array): AckView {
   let memberId = "";
   const items: AckItemView[] = [];
   try {
-    const reader = new BinaryReader(bytes);
-    while (reader.pos < reader.len) {
-      const [field, wireType] = reader.tag();
-      if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(reader.bytes(), "topic");
-      else if (field === 2 && wireType === WireType.LengthDelimited) group = utf8(reader.bytes(), "group");
-      else if (field === 3 && wireType === WireType.LengthDelimited) memberId = utf8(reader.bytes(), "member_id");
-      else if (field === 4 && wireType === WireType.LengthDelimited) {
-        const length = reader.uint32();
-        items.push(readAckItem(bytes, reader.pos, reader.pos + length));
-        reader.pos += length;
-      }
-      else reader.skip(wireType, field);
+    const c = cursorOver(bytes);
+    while (c.more) {
+      const tag = c.varint();
+      const field = Math.floor(tag / 8);
+      const wireType = tag & 7;
+      if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(c.bytes(), "topic");
+      else if (field === 2 && wireType === WireType.LengthDelimited) group = utf8(c.bytes(), "group");
+      else if (field === 3 && wireType === WireType.LengthDelimited) memberId = utf8(c.bytes(), "member_id");
+      else if (field === 4 && wireType === WireType.LengthDelimited) items.push(readAckItem(c.message()));
+      else c.skip(wireType, field);
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;

@@ -3,9 +3,11 @@
  * MethodDefinition whose request bytes reach the handler wrapper undecoded, so a
  * malformed request becomes INVALID_ARGUMENT (not INTERNAL) and hot methods can
  * read the wire format directly. Responses may be messages or pre-encoded bytes.
- * This is the only code that calls `call.write()`; it waits for 'drain'.
+ * This is the only code that calls `call.write()`; it waits for 'drain', and after
+ * every message it lets the event loop poll I/O before producing the next one.
  */
 import { once } from "node:events";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
 import type * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
@@ -133,6 +135,10 @@ export function adaptService<S extends GenServiceMethods, P extends Partial<Reco
               if (call.cancelled) break;
               active();
               if (!call.write(message)) await once(call, "drain", { signal: link.signal });
+              // A write that fits HTTP/2's window returns true at once, so without this a
+              // subscription would fill a member's whole max_in_flight (tens of thousands
+              // of records) in one macrotask while every other call's bytes wait unread.
+              else await nextMacrotask();
             }
             if (options.shutdown.aborted) throw new ShuttingDownError();
             if (!call.cancelled) call.end();

@@ -8,6 +8,7 @@
  * One LMDB entry per chunk instead of per record keeps the write path's cost per
  * request, not per record.
  */
+import { byteView } from "../util/byte-view.js";
 import type { StoredRecord } from "./store.js";
 
 const HEADER_BYTES = 12;
@@ -81,7 +82,7 @@ export function readChunk(
       if (out.length >= maxRecords) return false;
       if (out.length > 0 && budget.bytes + length > budget.maxBytes) return false;
       budget.bytes += length;
-      out.push({ offset, appendTimeMs, bytes: chunk.subarray(pos + 4, pos + 4 + length) });
+      out.push({ offset, appendTimeMs, bytes: byteView(chunk, pos + 4, pos + 4 + length) });
     }
     pos += 4 + length;
   }

@@ -71,6 +71,18 @@ describe("wire views", () => {
     expect(() => viewAck(Uint8Array.from([0x22, 0x0b, 0x10, ...Array<number>(10).fill(0xff)]))).toThrow(/longer than 10 bytes|overruns/);
   });
 
+  it("skip unknown fields of every wire type in records, headers and requests", () => {
+    const unknown = [0x48, 0x96, 0x01, 0x51, 1, 2, 3, 4, 5, 6, 7, 8, 0x5a, 0x02, 0x61, 0x62, 0x65, 1, 2, 3, 4]; // fields 9-12: varint, fixed64, bytes, fixed32
+    const header = [0x0a, 0x01, 0x68, ...unknown, 0x12, 0x01, 0x78]; // {key "h", unknown, value "x"}
+    const record = [0x0a, 0x02, 0x6b, 0x31, ...unknown, 0x1a, header.length, ...header, 0x12, 0x01, 0x76];
+    const request = [...unknown, 0x0a, 0x01, 0x74, 0x12, record.length, ...record, 0x18, 0x02];
+    const view = viewProduceBatch(Uint8Array.from(request));
+    expect(view).toMatchObject({ topic: "t", partition: 2 });
+    expect(view.records.map((r) => Buffer.from(r.key).toString())).toEqual(["k1"]);
+    expect([...view.records[0]!.bytes]).toEqual(record);
+    expect(() => viewRecord(Uint8Array.from([0x0a, 0x05, 0x6b]))).toThrow(/not a valid ferry.v1.Record/); // key cut short
+  });
+
   it("reject garbage and invalid header names as INVALID_ARGUMENT", () => {
     expect(() => viewProduceBatch(Uint8Array.from([0x12, 0x50, 1]))).toThrow(InvalidArgumentError);
     // Record with header entry {key: 0xff 0xfe (not UTF-8)}
