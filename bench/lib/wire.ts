@@ -25,15 +25,21 @@ export function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
-/** Reads a varint at pos into a number (exact below 2^53); returns [value, next position]. */
-export function readVarint(buf: Buffer, pos: number): [number, number] {
+/** Where the last `readVarint` ended: a module-level out value, so the scan loops allocate no tuples. */
+let varintEnd = 0;
+
+/** Reads a varint at pos into a number (exact below 2^53); its end goes to `varintEnd`. */
+function readVarint(buf: Buffer, pos: number): number {
   let result = 0;
   let mul = 1;
   for (;;) {
     const b = buf[pos++];
     if (b === undefined) throw new Error("truncated varint");
     result += (b & 0x7f) * mul;
-    if (b < 0x80) return [result, pos];
+    if (b < 0x80) {
+      varintEnd = pos;
+      return result;
+    }
     mul *= 128;
   }
 }
@@ -42,12 +48,13 @@ export function readVarint(buf: Buffer, pos: number): [number, number] {
 function skip(buf: Buffer, pos: number, wireType: number): number {
   switch (wireType) {
     case 0:
-      return readVarint(buf, pos)[1];
+      readVarint(buf, pos);
+      return varintEnd;
     case 1:
       return pos + 8;
     case 2: {
-      const [len, p] = readVarint(buf, pos);
-      return p + len;
+      const len = readVarint(buf, pos);
+      return varintEnd + len;
     }
     case 5:
       return pos + 4;
@@ -190,29 +197,30 @@ function scanAssignment(buf: Buffer, pos: number, end: number): AssignmentEvent 
   let generation = 0;
   const partitions: number[] = [];
   while (pos < end) {
-    const [tag, p] = readVarint(buf, pos);
-    pos = p;
+    const tag = readVarint(buf, pos);
+    pos = varintEnd;
     const field = tag >>> 3;
     const wt = tag & 7;
     if (field === 1 && wt === 2) {
-      const [len, q] = readVarint(buf, pos);
+      const len = readVarint(buf, pos);
+      const q = varintEnd;
       memberId = buf.toString("utf8", q, q + len);
       pos = q + len;
     } else if (field === 2 && wt === 0) {
-      [generation, pos] = readVarint(buf, pos);
+      generation = readVarint(buf, pos);
+      pos = varintEnd;
     } else if (field === 3 && wt === 2) {
-      const [len, q] = readVarint(buf, pos);
+      const len = readVarint(buf, pos);
+      const q = varintEnd;
       let r = q;
       while (r < q + len) {
-        let v: number;
-        [v, r] = readVarint(buf, r);
-        partitions.push(v);
+        partitions.push(readVarint(buf, r));
+        r = varintEnd;
       }
       pos = q + len;
     } else if (field === 3 && wt === 0) {
-      let v: number;
-      [v, pos] = readVarint(buf, pos);
-      partitions.push(v);
+      partitions.push(readVarint(buf, pos));
+      pos = varintEnd;
     } else pos = skip(buf, pos, wt);
   }
   return { memberId, generation, partitions };
@@ -228,19 +236,26 @@ function scanConsumedRecord(buf: Buffer, pos: number, end: number, onRecord: OnR
     const tag = buf[pos++]!;
     const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 1 && wt === 0) [partition, pos] = readVarint(buf, pos);
-    else if (field === 2 && wt === 0) [offset, pos] = readVarint(buf, pos);
-    else if (field === 5 && wt === 0) [attempt, pos] = readVarint(buf, pos);
-    else if (field === 3 && wt === 2) {
-      const [len, q] = readVarint(buf, pos);
+    if (field === 1 && wt === 0) {
+      partition = readVarint(buf, pos);
+      pos = varintEnd;
+    } else if (field === 2 && wt === 0) {
+      offset = readVarint(buf, pos);
+      pos = varintEnd;
+    } else if (field === 5 && wt === 0) {
+      attempt = readVarint(buf, pos);
+      pos = varintEnd;
+    } else if (field === 3 && wt === 2) {
+      const len = readVarint(buf, pos);
+      const q = varintEnd;
       const rend = q + len;
       let r = q;
       while (r < rend) {
         const rtag = buf[r++]!;
         if (rtag === 0x12) {
-          const [vlen, s] = readVarint(buf, r);
-          valueStart = s;
-          valueEnd = s + vlen;
+          const vlen = readVarint(buf, r);
+          valueStart = varintEnd;
+          valueEnd = valueStart + vlen;
           r = valueEnd;
         } else r = skip(buf, r, rtag & 7);
       }
@@ -258,22 +273,24 @@ export function scanSubscribeResponse(buf: Buffer, onRecord: OnRecord, onAssignm
   let pos = 0;
   let n = 0;
   while (pos < buf.length) {
-    const [tag, p] = readVarint(buf, pos);
-    pos = p;
+    const tag = readVarint(buf, pos);
+    pos = varintEnd;
     const field = tag >>> 3;
     const wt = tag & 7;
     if (wt !== 2) {
       pos = skip(buf, pos, wt);
       continue;
     }
-    const [len, q] = readVarint(buf, pos);
+    const len = readVarint(buf, pos);
+    const q = varintEnd;
     const end = q + len;
     if (field === 1) onAssignment(scanAssignment(buf, q, end));
     else if (field === 2) {
       let r = q;
       while (r < end) {
         const rtag = buf[r++]!;
-        const [rlen, s] = readVarint(buf, r);
+        const rlen = readVarint(buf, r);
+        const s = varintEnd;
         if (rtag === 0x0a) {
           scanConsumedRecord(buf, s, s + rlen, onRecord);
           n++;
