@@ -138,7 +138,7 @@ export interface ConsumerOptions {
   readonly ack: boolean;
   /** Record produce-to-delivery latency into this histogram while `measuring()` is true. */
   readonly latency?: { hist: LatencyHistogram; measuring: () => boolean };
-  /** Items per Ack call before it is sent at once. @defaultValue 1000 */
+  /** Records acked before an Ack call is sent at once (as offset runs). @defaultValue 1000 */
   readonly ackBatch?: number;
   /** Longest wait before a partial Ack batch is sent. @defaultValue 2 */
   readonly ackFlushMs?: number;
@@ -214,9 +214,8 @@ export class Consumer {
       this.flushTimer = setTimeout(() => this.flush(), 1);
       return;
     }
-    const n = Math.min(enc.count, ACK_MAX_ITEMS);
     this.acksInFlight++;
-    const request = enc.take(n);
+    const { request, records: n } = enc.take(ACK_MAX_ITEMS);
     if (enc.count > 0) this.flushTimer = setTimeout(() => this.flush(), 0);
     this.client.unary("Ack", request).then(
       () => {

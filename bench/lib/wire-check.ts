@@ -35,15 +35,20 @@ export function checkWire(): void {
   const ack = new AckEncoder("t", "g", "m-1");
   ack.add(9, 1);
   ack.add(9, 300);
-  const first = fromBinary(AckRequestSchema, ack.take(1));
+  const first = fromBinary(AckRequestSchema, ack.take(1).request);
   assert(first.items.length === 1 && first.items[0]!.offset === 1n && ack.count === 1, "AckRequest prefix");
-  const second = fromBinary(AckRequestSchema, ack.take());
+  const second = fromBinary(AckRequestSchema, ack.take().request);
   assert(second.items.length === 1 && second.items[0]!.offset === 300n && ack.count === 0, "AckRequest rest");
   ack.add(3, 2 ** 40 + 5);
   ack.add(0, 0);
-  const a = fromBinary(AckRequestSchema, ack.take());
-  assert(a.topic === "t" && a.group === "g" && a.memberId === "m-1" && a.items.length === 2, "AckRequest");
-  assert(a.items[0]!.partition === 3 && a.items[0]!.offset === BigInt(2 ** 40 + 5) && a.items[0]!.action === AckAction.ACK, "AckItem");
+  ack.add(3, 2 ** 40 + 6);
+  ack.add(0, 1);
+  ack.add(0, 2);
+  const taken = ack.take();
+  const a = fromBinary(AckRequestSchema, taken.request);
+  assert(a.topic === "t" && a.group === "g" && a.memberId === "m-1" && a.items.length === 2 && taken.records === 5, "AckRequest");
+  assert(a.items[0]!.partition === 3 && a.items[0]!.offset === BigInt(2 ** 40 + 5) && a.items[0]!.action === AckAction.ACK && a.items[0]!.count === 2n, "AckItem");
+  assert(a.items[1]!.partition === 0 && a.items[1]!.offset === 0n && a.items[1]!.count === 3n, "AckItem run");
 
   const assignment = toBinary(
     SubscribeResponseSchema,

@@ -303,14 +303,18 @@ export function scanSubscribeResponse(buf: Buffer, onRecord: OnRecord, onAssignm
   return n;
 }
 
-/** Builds AckRequest { topic, group, member_id, items[] { partition, offset, action ACK } } incrementally. */
+/**
+ * Builds AckRequest { topic, group, member_id, items[] { partition, offset, action ACK, count } }:
+ * an ack that continues its partition's last run extends the run (as the TS client does).
+ */
 export class AckEncoder {
   private readonly head: Buffer;
-  private items: Buffer;
-  private pos = 0;
-  private n = 0;
-  /** End position of each item, to take a prefix of them. */
-  private ends: number[] = [];
+  private partitions: number[] = [];
+  private offsets: number[] = [];
+  private counts: number[] = [];
+  /** Per partition, the index of its last run. */
+  private lastRun = new Map<number, number>();
+  private records = 0;
 
   constructor(topic: string, group: string, memberId: string) {
     const t = Buffer.from(topic);
@@ -324,50 +328,56 @@ export class AckEncoder {
     p = writeLenHeader(head, p, 0x1a, m.length);
     p += m.copy(head, p);
     this.head = head;
-    this.items = Buffer.allocUnsafe(64 * 1024);
   }
 
+  /** Records queued. */
   get count(): number {
-    return this.n;
+    return this.records;
   }
 
   add(partition: number, offset: number): void {
-    if (this.pos + 32 > this.items.length) {
-      const bigger = Buffer.allocUnsafe(this.items.length * 2);
-      this.items.copy(bigger, 0, 0, this.pos);
-      this.items = bigger;
+    this.records++;
+    const i = this.lastRun.get(partition);
+    if (i !== undefined && this.offsets[i]! + this.counts[i]! === offset) {
+      this.counts[i]!++;
+      return;
     }
-    const b = this.items;
-    let p = this.pos;
-    const inner = 1 + varintLen(partition) + 1 + varintLen(offset) + 2;
-    b[p++] = 0x22;
-    p = writeVarint(b, p, inner);
-    b[p++] = 0x08;
-    p = writeVarint(b, p, partition);
-    b[p++] = 0x10;
-    p = writeVarint(b, p, offset);
-    b[p++] = 0x18;
-    b[p++] = 1; // ACK_ACTION_ACK
-    this.pos = p;
-    this.n++;
-    this.ends.push(p);
+    this.lastRun.set(partition, this.partitions.length);
+    this.partitions.push(partition);
+    this.offsets.push(offset);
+    this.counts.push(1);
   }
 
-  /** A request with the first `max` items added so far (default all); they leave the encoder. */
-  take(max = Infinity): Buffer {
-    const n = Math.min(max, this.n);
-    const end = n === this.n ? this.pos : this.ends[n - 1]!;
-    const out = Buffer.concat([this.head, this.items.subarray(0, end)]);
-    if (n === this.n) {
-      this.pos = 0;
-      this.n = 0;
-      this.ends = [];
-    } else {
-      this.items.copy(this.items, 0, end, this.pos);
-      this.pos -= end;
-      this.ends = this.ends.slice(n).map((e) => e - end);
-      this.n -= n;
+  /** A request with the first `maxItems` runs (default all) and the records they cover; they leave the encoder. */
+  take(maxItems = Infinity): { request: Buffer; records: number } {
+    const n = Math.min(maxItems, this.partitions.length);
+    const body = Buffer.allocUnsafe(n * 40);
+    let p = 0;
+    let records = 0;
+    for (let i = 0; i < n; i++) {
+      const partition = this.partitions[i]!;
+      const offset = this.offsets[i]!;
+      const count = this.counts[i]!;
+      records += count;
+      const inner = 1 + varintLen(partition) + 1 + varintLen(offset) + 2 + (count > 1 ? 1 + varintLen(count) : 0);
+      body[p++] = 0x22;
+      p = writeVarint(body, p, inner);
+      body[p++] = 0x08;
+      p = writeVarint(body, p, partition);
+      body[p++] = 0x10;
+      p = writeVarint(body, p, offset);
+      body[p++] = 0x18;
+      body[p++] = 1; // ACK_ACTION_ACK
+      if (count > 1) {
+        body[p++] = 0x38; // count
+        p = writeVarint(body, p, count);
+      }
     }
-    return out;
+    this.partitions = this.partitions.slice(n);
+    this.offsets = this.offsets.slice(n);
+    this.counts = this.counts.slice(n);
+    this.lastRun = new Map(this.partitions.map((partition, i) => [partition, i] as const));
+    this.records -= records;
+    return { request: Buffer.concat([this.head, body.subarray(0, p)]), records };
   }
 }

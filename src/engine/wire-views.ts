@@ -206,6 +206,8 @@ export interface AckItemView {
   readonly delayMs: number;
   readonly reason: string;
   readonly extendMs: number;
+  /** Consecutive offsets from `offset` (0 = 1). */
+  readonly count: number;
 }
 
 /** Reads one AckItem, the hot loop of Ack. */
@@ -216,6 +218,7 @@ function readAckItem(c: WireCursor): AckItemView {
   let delayMs = 0;
   let reason = "";
   let extendMs = 0;
+  let count = 0;
   while (c.more) {
     const tag = c.varint();
     const field = Math.floor(tag / 8);
@@ -226,9 +229,10 @@ function readAckItem(c: WireCursor): AckItemView {
     else if (field === 4 && wireType === WireType.Varint) delayMs = c.int64("delay_ms");
     else if (field === 5 && wireType === WireType.LengthDelimited) reason = utf8(c.bytes(), "reason");
     else if (field === 6 && wireType === WireType.Varint) extendMs = c.int64("extend_ms");
+    else if (field === 7 && wireType === WireType.Varint) count = c.int64("count");
     else c.skip(wireType, field);
   }
-  return { partition, offset, action, delayMs, reason, extendMs };
+  return { partition, offset, action, delayMs, reason, extendMs, count };
 }
 
 /** Parses a ferry.v1.AckRequest (1 topic, 2 group, 3 member_id, 4 items). */

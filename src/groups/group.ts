@@ -30,6 +30,8 @@ export interface SettleItem {
   readonly delayMs: number;
   readonly reason: string;
   readonly extendMs: number;
+  /** With an ack: consecutive offsets from `offset` (0 = 1). */
+  readonly count: number;
 }
 
 export interface Delivery {
@@ -175,10 +177,11 @@ export class Group {
       if (!this.deliveries[item.partition] || !Number.isInteger(item.partition)) {
         throw new InvalidPartitionError(this.topic.meta.name, item.partition, this.deliveries.length);
       }
-      if (item.delayMs < 0 || item.extendMs < 0) throw new InvalidArgumentError("delay_ms and extend_ms must be 0 or more");
+      if (item.delayMs < 0 || item.extendMs < 0 || item.count < 0) throw new InvalidArgumentError("delay_ms, extend_ms and count must be 0 or more");
       if (!Number.isInteger(item.action) || item.action < 0 || item.action > SETTLE_EXTEND) {
         throw new InvalidArgumentError(`action ${item.action} is not a known AckAction value`);
       }
+      if (item.count > 1 && item.action > SETTLE_ACK) throw new InvalidArgumentError("count above 1 is for ACK only; nack and extend one offset per item");
     }
     const now = this.clock.nowMs();
     const self = this.members.get(memberId)?.slot ?? -1;
@@ -186,13 +189,22 @@ export class Group {
     const outcomes = items.map((item) => {
       const d = this.deliveries[item.partition]!;
       const offset = item.offset;
-      const state = d.stateOf(offset);
       if (item.action <= SETTLE_ACK) {
-        if (state !== IN_FLIGHT && state !== WAITING_RETRY) return false;
-        if (state === IN_FLIGHT) this.releaseSlot(d.holderOf(offset));
-        if (d.markDone(offset)) advanced.add(item.partition);
-        return true;
+        const count = Math.max(1, item.count);
+        // Offsets below committed are done and those at or past the cursor never went out: not pending.
+        const from = Math.max(offset, d.committed);
+        const to = Math.min(offset + count, d.cursor);
+        let acked = 0;
+        for (let o = from; o < to; o++) {
+          const state = d.stateOf(o);
+          if (state !== IN_FLIGHT && state !== WAITING_RETRY) continue;
+          if (state === IN_FLIGHT) this.releaseSlot(d.holderOf(o));
+          if (d.markDone(o)) advanced.add(item.partition);
+          acked++;
+        }
+        return acked === count;
       }
+      const state = d.stateOf(offset);
       if (state !== IN_FLIGHT || d.holderOf(offset) !== self) return false;
       if (item.action === SETTLE_EXTEND) {
         d.extend(offset, now + (item.extendMs || this.meta.ackDeadlineMs));

@@ -145,6 +145,43 @@ describe("consumer groups over loopback", () => {
     expect(s.records).toHaveLength(5);
   });
 
+  it("acks a run of offsets in one item; a run with offsets not pending answers NOT_IN_FLIGHT and acks the rest", async () => {
+    const topic = await topicWith(1, Array.from({ length: 10 }, (_, i) => `r${i}`));
+    const s = join(topic, "runs", { maxInFlight: 6 });
+    await s.received(6);
+    const ack = (offset: bigint, count: bigint) => b.broker.ack({ topic, group: "runs", memberId: s.memberId, items: [{ partition: 0, offset, count }] });
+    expect((await ack(0n, 4n)).outcomes).toEqual([AckOutcome.OK]); // 0-3 at once
+    await s.received(10); // four slots freed by one item: 6-9 are delivered
+    let described = await b.admin.describeGroup({ topic, group: "runs" });
+    expect([described.partitions[0]!.committedOffset, described.partitions[0]!.inFlight]).toEqual([4n, 6]);
+    // 2-5: 2 and 3 are done already, 4 and 5 are in flight and get acked
+    expect((await ack(2n, 4n)).outcomes).toEqual([AckOutcome.NOT_IN_FLIGHT]);
+    described = await b.admin.describeGroup({ topic, group: "runs" });
+    expect([described.partitions[0]!.committedOffset, described.partitions[0]!.inFlight]).toEqual([6n, 4]);
+    // 6-11: 10 and 11 were never delivered
+    expect((await ack(6n, 6n)).outcomes).toEqual([AckOutcome.NOT_IN_FLIGHT]);
+    described = await b.admin.describeGroup({ topic, group: "runs" });
+    expect([described.partitions[0]!.committedOffset, described.partitions[0]!.inFlight]).toEqual([10n, 0]);
+    expect((await ack(10n, 0n)).outcomes).toEqual([AckOutcome.NOT_IN_FLIGHT]);
+  });
+
+  it("rejects a negative count, and a count above 1 on a nack or an extend", async () => {
+    const topic = await topicWith(1, ["a", "b"]);
+    const s = join(topic, "runs-bad");
+    await s.received(2);
+    for (const item of [
+      { partition: 0, offset: 0n, count: -1n },
+      { partition: 0, offset: 0n, count: 2n, action: AckAction.NACK },
+      { partition: 0, offset: 0n, count: 2n, action: AckAction.EXTEND },
+    ]) {
+      const err = (await b.broker.ack({ topic, group: "runs-bad", memberId: s.memberId, items: [item] }).catch((e: unknown) => e)) as ServiceError;
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toMatch(/count/);
+    }
+    // nothing was settled by the rejected requests
+    expect((await b.admin.describeGroup({ topic, group: "runs-bad" })).partitions[0]!.inFlight).toBe(2);
+  });
+
   it("a stalled member does not slow another group", async () => {
     const topic = await topicWith(1, Array.from({ length: 50 }, (_, i) => `r${i}`));
     const stalled = join(topic, "stalled", { maxInFlight: 5 });

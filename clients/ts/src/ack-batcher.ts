@@ -1,11 +1,13 @@
 /**
  * Coalesces acks, nacks and extends into batched Ack calls: a batch goes out when it
- * reaches `maxItems` or `lingerMs` after its first item. A failed call is retried a
+ * covers `maxItems` records or `lingerMs` after its first item. An ack that continues
+ * the batch's last run of acks on its partition extends that run (one AckItem with a
+ * `count`) instead of adding an item, so in-order consumption acks cheaply. A failed call is retried a
  * few times when the broker is unreachable; if it still fails, the records are
  * simply redelivered later (at-least-once), and `onError` hears about it.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { AckItemSchema } from "./gen/ferry/v1/broker_pb.js";
+import { AckAction, type AckItemSchema } from "./gen/ferry/v1/broker_pb.js";
 import { backoffDelayMs, sleep } from "./backoff.js";
 import { isRetryable, toFerryError, type FerryError } from "./errors.js";
 
@@ -13,21 +15,32 @@ export type AckItemInit = MessageInitShape<typeof AckItemSchema>;
 
 export const ACK_SEND_ATTEMPTS = 5;
 
+function isSingleAck(item: AckItemInit): boolean {
+  const action = item.action ?? AckAction.UNSPECIFIED;
+  return (action === AckAction.UNSPECIFIED || action === AckAction.ACK) && (item.count ?? 0n) <= 1n;
+}
+
 export class AckBatcher {
   private items: AckItemInit[] = [];
+  /** Records the queued items cover. */
+  private records = 0;
+  /** Per partition, the batch's last run of acks (an item that later acks may extend). */
+  private runs = new Map<number, AckItemInit>();
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly send: (items: AckItemInit[]) => Promise<void>,
     private readonly lingerMs: number,
-    private readonly maxItems: number,
+    private readonly maxRecords: number,
     private readonly onError: (err: FerryError) => void,
   ) {}
 
   add(item: AckItemInit): void {
-    this.items.push(item);
-    if (this.items.length >= this.maxItems) this.sendNow();
+    if (isSingleAck(item)) this.addAck(item);
+    else this.items.push(item);
+    this.records++;
+    if (this.records >= this.maxRecords) this.sendNow();
     else this.timer ??= setTimeout(() => this.sendNow(), this.lingerMs);
   }
 
@@ -45,8 +58,25 @@ export class AckBatcher {
     if (this.items.length === 0) return;
     const batch = this.items;
     this.items = [];
+    this.records = 0;
+    this.runs = new Map();
     const call = this.sendWithRetry(batch).finally(() => this.inFlight.delete(call));
     this.inFlight.add(call);
+  }
+
+  /** Queues a one-offset ack: into its partition's run when it is the run's next offset, else as a new run. */
+  private addAck(item: AckItemInit): void {
+    const partition = item.partition ?? 0;
+    const offset = item.offset ?? 0n;
+    const run = this.runs.get(partition);
+    const runCount = run ? (run.count || 1n) : 0n;
+    if (run && (run.offset ?? 0n) + runCount === offset) {
+      run.count = runCount + 1n;
+      return;
+    }
+    const start: AckItemInit = { ...item };
+    this.items.push(start);
+    this.runs.set(partition, start);
   }
 
   private async sendWithRetry(batch: AckItemInit[]): Promise<void> {

@@ -35,7 +35,7 @@ describe("wire views", () => {
         topic: "t",
         group: "g",
         memberId: "m",
-        items: [{ partition: 1, offset: 2n ** 40n }, { partition: 0, offset: 3n, action: AckAction.NACK, delayMs: 250n, reason: "boom" }, { offset: 4n, action: AckAction.EXTEND, extendMs: 9n }],
+        items: [{ partition: 1, offset: 2n ** 40n, count: 250n }, { partition: 0, offset: 3n, action: AckAction.NACK, delayMs: 250n, reason: "boom" }, { offset: 4n, action: AckAction.EXTEND, extendMs: 9n }],
       }),
     );
     expect(viewAck(bytes)).toEqual({
@@ -43,9 +43,9 @@ describe("wire views", () => {
       group: "g",
       memberId: "m",
       items: [
-        { partition: 1, offset: 2 ** 40, action: 0, delayMs: 0, reason: "", extendMs: 0 },
-        { partition: 0, offset: 3, action: 2, delayMs: 250, reason: "boom", extendMs: 0 },
-        { partition: 0, offset: 4, action: 3, delayMs: 0, reason: "", extendMs: 9 },
+        { partition: 1, offset: 2 ** 40, action: 0, delayMs: 0, reason: "", extendMs: 0, count: 250 },
+        { partition: 0, offset: 3, action: 2, delayMs: 250, reason: "boom", extendMs: 0, count: 0 },
+        { partition: 0, offset: 4, action: 3, delayMs: 0, reason: "", extendMs: 9, count: 0 },
       ],
     });
     expect(() => viewAck(Uint8Array.from([0x22, 0x05, 0x10]))).toThrow(/not a valid ferry.v1.AckRequest/);
@@ -56,11 +56,11 @@ describe("wire views", () => {
     const items = offsets.map((offset, i) => ({ partition: i, offset, delayMs: -1n - BigInt(i), extendMs: offset }));
     const known = toBinary(AckRequestSchema, create(AckRequestSchema, { topic: "t", items }));
     expect(viewAck(known).items).toEqual(
-      offsets.map((offset, i) => ({ partition: i, offset: Number(offset), action: 0, delayMs: -1 - i, reason: "", extendMs: Number(offset) })),
+      offsets.map((offset, i) => ({ partition: i, offset: Number(offset), action: 0, delayMs: -1 - i, reason: "", extendMs: Number(offset), count: 0 })),
     );
     // an AckItem {offset 5, field 9 fixed64, field 10 string "x", field 11 fixed32, action 1}
     const item = [0x10, 0x05, 0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x52, 0x01, 0x78, 0x5d, 1, 2, 3, 4, 0x18, 0x01];
-    expect(viewAck(Uint8Array.from([0x22, item.length, ...item])).items).toEqual([{ partition: 0, offset: 5, action: 1, delayMs: 0, reason: "", extendMs: 0 }]);
+    expect(viewAck(Uint8Array.from([0x22, item.length, ...item])).items).toEqual([{ partition: 0, offset: 5, action: 1, delayMs: 0, reason: "", extendMs: 0, count: 0 }]);
   });
 
   it("reject an ack item offset beyond 2^53 and truncated items as INVALID_ARGUMENT", () => {

@@ -51,7 +51,7 @@ describe("group delivery with a fake clock", () => {
     const ev = await nextMatching(s, isRecords);
     const memberId = e.groups.find("t", "g").owner(0)!.id;
     e.clock.advance(900);
-    expect(await e.groups.settle("t", "g", memberId, [{ partition: 0, offset: 0, action: SETTLE_EXTEND, delayMs: 0, reason: "", extendMs: 5000 }])).toEqual([true]);
+    expect(await e.groups.settle("t", "g", memberId, [{ partition: 0, offset: 0, action: SETTLE_EXTEND, delayMs: 0, reason: "", extendMs: 5000, count: 0 }])).toEqual([true]);
     e.clock.advance(4000);
     const d = e.groups.find("t", "g").deliveries[0]!;
     expect(d.stateOf(0)).toBe(IN_FLIGHT);
@@ -68,8 +68,8 @@ describe("group delivery with a fake clock", () => {
     const g = e.groups.find("t", "g");
     const m = g.owner(0)!.id;
     await e.groups.settle("t", "g", m, [
-      { partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "x", extendMs: 0 },
-      { partition: 0, offset: 1, action: SETTLE_NACK, delayMs: 250, reason: "y", extendMs: 0 },
+      { partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "x", extendMs: 0, count: 0 },
+      { partition: 0, offset: 1, action: SETTLE_NACK, delayMs: 250, reason: "y", extendMs: 0, count: 0 },
     ]);
     const now = e.clock.nowMs();
     expect(g.deliveries[0]!.retries.get(0)!.dueMs - now).toBe(100);
@@ -86,11 +86,11 @@ describe("group delivery with a fake clock", () => {
       return e.groups.find("t", "g");
     })();
     const m = g.owner(0)!.id;
-    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "boom", extendMs: 0 }]);
+    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "boom", extendMs: 0, count: 0 }]);
     e.clock.advance(10);
     const second = await nextMatching(s, isRecords);
     expect(isRecords(second) && second.deliveries[0]!.attempt).toBe(2);
-    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "boom again", extendMs: 0 }]);
+    await e.groups.settle("t", "g", m, [{ partition: 0, offset: 0, action: SETTLE_NACK, delayMs: 0, reason: "boom again", extendMs: 0, count: 0 }]);
     await g.drain();
     expect(g.deliveries[0]!.committed).toBe(1);
     const dlq = e.broker.fetch("t.g.dlq", 0, 0, 10, 0);

@@ -987,7 +987,13 @@ type AckItem struct {
 	// With NACK: why; the last reason is kept in the dead letter's headers.
 	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	// With EXTEND: the new deadline counted from now; 0 = the group's ack deadline.
-	ExtendMs      int64 `protobuf:"varint,6,opt,name=extend_ms,json=extendMs,proto3" json:"extend_ms,omitempty"`
+	ExtendMs int64 `protobuf:"varint,6,opt,name=extend_ms,json=extendMs,proto3" json:"extend_ms,omitempty"`
+	// With ACK: settle this many consecutive offsets of the partition, from `offset`
+	// on (0 = 1, just `offset`), so a consumer acks a run of records in one item. The
+	// outcome is OK when every one of them was pending for the group, else
+	// NOT_IN_FLIGHT (the pending ones are acked all the same). With NACK or EXTEND,
+	// more than 1 is INVALID_ARGUMENT.
+	Count         int64 `protobuf:"varint,7,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1060,6 +1066,13 @@ func (x *AckItem) GetReason() string {
 func (x *AckItem) GetExtendMs() int64 {
 	if x != nil {
 		return x.ExtendMs
+	}
+	return 0
+}
+
+func (x *AckItem) GetCount() int64 {
+	if x != nil {
+		return x.Count
 	}
 	return 0
 }
@@ -1342,14 +1355,15 @@ const file_ferry_v1_broker_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1b\n" +
 	"\tmember_id\x18\x03 \x01(\tR\bmemberId\x12'\n" +
-	"\x05items\x18\x04 \x03(\v2\x11.ferry.v1.AckItemR\x05items\"\xbc\x01\n" +
+	"\x05items\x18\x04 \x03(\v2\x11.ferry.v1.AckItemR\x05items\"\xd2\x01\n" +
 	"\aAckItem\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x16\n" +
 	"\x06offset\x18\x02 \x01(\x03R\x06offset\x12+\n" +
 	"\x06action\x18\x03 \x01(\x0e2\x13.ferry.v1.AckActionR\x06action\x12\x19\n" +
 	"\bdelay_ms\x18\x04 \x01(\x03R\adelayMs\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1b\n" +
-	"\textend_ms\x18\x06 \x01(\x03R\bextendMs\"?\n" +
+	"\textend_ms\x18\x06 \x01(\x03R\bextendMs\x12\x14\n" +
+	"\x05count\x18\a \x01(\x03R\x05count\"?\n" +
 	"\vAckResponse\x120\n" +
 	"\boutcomes\x18\x01 \x03(\x0e2\x14.ferry.v1.AckOutcomeR\boutcomes\"\x98\x01\n" +
 	"\fFetchRequest\x12\x14\n" +

@@ -162,20 +162,22 @@ class AckRequest(_message.Message):
     def __init__(self, topic: _Optional[str] = ..., group: _Optional[str] = ..., member_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[AckItem, _Mapping]]] = ...) -> None: ...
 
 class AckItem(_message.Message):
-    __slots__ = ("partition", "offset", "action", "delay_ms", "reason", "extend_ms")
+    __slots__ = ("partition", "offset", "action", "delay_ms", "reason", "extend_ms", "count")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     DELAY_MS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     EXTEND_MS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
     partition: int
     offset: int
     action: AckAction
     delay_ms: int
     reason: str
     extend_ms: int
-    def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ..., action: _Optional[_Union[AckAction, str]] = ..., delay_ms: _Optional[int] = ..., reason: _Optional[str] = ..., extend_ms: _Optional[int] = ...) -> None: ...
+    count: int
+    def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ..., action: _Optional[_Union[AckAction, str]] = ..., delay_ms: _Optional[int] = ..., reason: _Optional[str] = ..., extend_ms: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
 
 class AckResponse(_message.Message):
     __slots__ = ("outcomes",)
