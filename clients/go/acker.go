@@ -10,7 +10,9 @@ import (
 )
 
 // acker coalesces a consumer's acks, nacks and extends into batched Ack calls:
-// a batch goes out when it has batchSize items or interval after its first item.
+// a batch goes out when it covers batchSize records or interval after its first
+// item. An ack that continues the batch's last run of acks on its partition
+// extends that run (one AckItem with a Count) instead of adding an item.
 type acker struct {
 	client    *Client
 	topic     string
@@ -30,6 +32,44 @@ type acker struct {
 type pendingAck struct {
 	memberID string
 	item     *ferryv1.AckItem
+}
+
+// ackBatch is the queue of one batch: its items in order, consecutive acks of a
+// partition folded into runs. Runs never cross a batch.
+type ackBatch struct {
+	items   []pendingAck
+	records int                  // records the items cover
+	runs    map[int32]pendingAck // per partition, the last run of acks
+}
+
+// add queues p: a one-offset ack that is the next offset of its partition's run
+// (under the same member id) extends the run; anything else is a new item, and a
+// nack or an extend ends its partition's run, so each partition keeps its order.
+func (b *ackBatch) add(p pendingAck) {
+	b.records++
+	it := p.item
+	if !isSingleAck(it) {
+		// A nack or an extend ends its partition's run: a later ack must not move ahead of it.
+		delete(b.runs, it.Partition)
+		b.items = append(b.items, p)
+		return
+	}
+	if run, ok := b.runs[it.Partition]; ok && run.memberID == p.memberID {
+		if n := max(run.item.Count, 1); run.item.Offset+n == it.Offset {
+			run.item.Count = n + 1
+			return
+		}
+	}
+	if b.runs == nil {
+		b.runs = map[int32]pendingAck{}
+	}
+	b.runs[it.Partition] = p
+	b.items = append(b.items, p)
+}
+
+func isSingleAck(it *ferryv1.AckItem) bool {
+	return (it.Action == ferryv1.AckAction_ACK_ACTION_ACK || it.Action == ferryv1.AckAction_ACK_ACTION_UNSPECIFIED) &&
+		it.Count <= 1
 }
 
 func newAcker(c *Client, topic, group string, batchSize int, interval time.Duration) *acker {
@@ -87,7 +127,7 @@ func (a *acker) close() {
 
 func (a *acker) run() {
 	defer close(a.done)
-	var buf []pendingAck
+	var batch ackBatch
 	var timer *time.Timer
 	var tick <-chan time.Time
 	send := func() {
@@ -95,16 +135,22 @@ func (a *acker) run() {
 			timer.Stop()
 			timer, tick = nil, nil
 		}
-		if len(buf) > 0 {
-			a.send(buf)
-			buf = nil
+		if len(batch.items) > 0 {
+			a.send(batch.items)
+			batch = ackBatch{}
+		}
+	}
+	queue := func(p pendingAck) {
+		batch.add(p)
+		if batch.records >= a.batchSize || a.interval == 0 {
+			send()
 		}
 	}
 	drain := func() {
 		for {
 			select {
 			case p := <-a.in:
-				buf = append(buf, p)
+				queue(p)
 			default:
 				return
 			}
@@ -113,10 +159,8 @@ func (a *acker) run() {
 	for {
 		select {
 		case p := <-a.in:
-			buf = append(buf, p)
-			if len(buf) >= a.batchSize || a.interval == 0 {
-				send()
-			} else if timer == nil {
+			queue(p)
+			if timer == nil && len(batch.items) > 0 {
 				timer = time.NewTimer(a.interval)
 				tick = timer.C
 			}

@@ -94,7 +94,9 @@ func WithGroupOptions(g GroupOptions) ConsumerOption {
 }
 
 // WithAckBatching coalesces acks, nacks and extends into one Ack call per
-// size items or per interval, whichever comes first.
+// size records or per interval, whichever comes first. Consecutive acks of a
+// partition travel as one offset run (an AckItem with a Count); nacks and
+// extends are an item each. size is at most 500.
 // Default DefaultAckBatchSize (256) and DefaultAckInterval (5 ms).
 func WithAckBatching(size int, interval time.Duration) ConsumerOption {
 	return func(o *consumerOptions) {

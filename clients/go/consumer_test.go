@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -53,7 +54,8 @@ func (l *ackLog) requests() []*ferryv1.AckRequest {
 	return append([]*ferryv1.AckRequest(nil), l.reqs...)
 }
 
-// TestConsumerCoalescesAcks: ten acks, nacks and extends go out in one Ack call.
+// TestConsumerCoalescesAcks: ten acks, nacks and extends go out in one Ack
+// call, the consecutive acks as one run.
 func TestConsumerCoalescesAcks(t *testing.T) {
 	acks := &ackLog{}
 	c := startFake(t, &fakeBroker{
@@ -99,8 +101,11 @@ func TestConsumerCoalescesAcks(t *testing.T) {
 		t.Fatalf("got %d Ack calls, want 1", len(reqs))
 	}
 	r := reqs[0]
-	if r.Topic != "t" || r.Group != "g" || r.MemberId != "m1" || len(r.Items) != 11 {
-		t.Fatalf("Ack request %v", r)
+	if r.Topic != "t" || r.Group != "g" || r.MemberId != "m1" || recordsCovered(r) != 11 {
+		t.Fatalf("Ack request %v, want 11 records covered", r)
+	}
+	if got, want := ackCalls(reqs), []string{"m1: nack 0@0 extend 0@1 0@1x9"}; !slices.Equal(got, want) {
+		t.Fatalf("Ack calls %q, want %q", got, want)
 	}
 	if it := r.Items[0]; it.Action != ferryv1.AckAction_ACK_ACTION_NACK || it.DelayMs != 2 || it.Reason != "boom" {
 		t.Errorf("nack item %v, want NACK delay 2 ms (rounded up) reason boom", it)

@@ -1,8 +1,8 @@
 """An in-process stand-in for the broker's produce path and errors, for unit tests.
 
 It implements DescribeTopic, ProduceBatch (with idempotent sequences), Fetch, and a
-one-member-per-group Subscribe/Ack (every partition to the newest stream; ack, nack with
-delay, redelivery with attempt + 1) in memory. ``drop_streams()`` ends open Subscribe
+one-member-per-group Subscribe/Ack (every partition to the newest stream; ack, runs of
+acks with ``count``, nack with delay, redelivery with attempt + 1) in memory. ``drop_streams()`` ends open Subscribe
 streams with UNAVAILABLE, as a broker restart does. It can also inject produce failures: ``fail_after_apply`` answers UNAVAILABLE after appending (a lost
 reply), ``fail_before_apply`` answers UNAVAILABLE without appending. It is no substitute
 for the real broker: the scenario tests run against that.
@@ -21,6 +21,9 @@ import grpc
 from ferry.v1 import admin_pb2, admin_pb2_grpc, broker_pb2, broker_pb2_grpc, common_pb2
 
 
+_ONE_OFFSET_ACTIONS = (broker_pb2.ACK_ACTION_NACK, broker_pb2.ACK_ACTION_EXTEND)
+
+
 @dataclass
 class _Topic:
     partitions: list[list[common_pb2.ConsumedRecord]]
@@ -37,6 +40,7 @@ class FakeBroker(broker_pb2_grpc.BrokerServiceServicer, admin_pb2_grpc.AdminServ
         self.fail_after_apply = 0
         self.fail_before_apply = 0
         self.ack_calls = 0
+        self.ack_requests: list[broker_pb2.AckRequest] = []  # every Ack call, in order
         self.subscribe_calls = 0
         self.changed = threading.Condition(self.lock)
         # (topic, group) → {(partition, offset): done | attempt count}
@@ -182,21 +186,33 @@ class FakeBroker(broker_pb2_grpc.BrokerServiceServicer, admin_pb2_grpc.AdminServ
 
     def Ack(self, request, context):  # noqa: N802
         gk = (request.topic, request.group)
+        if any(item.count > 1 and item.action in _ONE_OFFSET_ACTIONS for item in request.items):
+            self._abort(context, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", "count above 1 is for ACK only")
         with self.lock:
             self.ack_calls += 1
+            self.ack_requests.append(request)
             outcomes = []
             for item in request.items:
-                key = (item.partition, item.offset)
-                if self.in_flight.get(gk, {}).get(key) is None:
-                    outcomes.append(broker_pb2.ACK_OUTCOME_NOT_IN_FLIGHT)
+                in_flight = self.in_flight.get(gk, {})
+                if item.action in _ONE_OFFSET_ACTIONS:
+                    key = (item.partition, item.offset)
+                    if in_flight.get(key) is None:
+                        outcomes.append(broker_pb2.ACK_OUTCOME_NOT_IN_FLIGHT)
+                        continue
+                    if item.action == broker_pb2.ACK_ACTION_NACK:
+                        del in_flight[key]
+                        self.not_before[gk][key] = time.monotonic() + item.delay_ms / 1000.0
+                    outcomes.append(broker_pb2.ACK_OUTCOME_OK)
                     continue
-                if item.action == broker_pb2.ACK_ACTION_NACK:
-                    del self.in_flight[gk][key]
-                    self.not_before[gk][key] = time.monotonic() + item.delay_ms / 1000.0
-                elif item.action != broker_pb2.ACK_ACTION_EXTEND:
-                    del self.in_flight[gk][key]
-                    self.done[gk].add(key)
-                outcomes.append(broker_pb2.ACK_OUTCOME_OK)
+                # An ack of `count` offsets from `offset` (0 = 1): OK when all were in flight.
+                all_pending = True
+                for offset in range(item.offset, item.offset + max(1, item.count)):
+                    key = (item.partition, offset)
+                    if in_flight.pop(key, None) is None:
+                        all_pending = False
+                    else:
+                        self.done[gk].add(key)
+                outcomes.append(broker_pb2.ACK_OUTCOME_OK if all_pending else broker_pb2.ACK_OUTCOME_NOT_IN_FLIGHT)
             self.changed.notify_all()
             return broker_pb2.AckResponse(outcomes=outcomes)
 

@@ -51,6 +51,10 @@ def test_iterates_and_coalesces_acks(fake: FakeBroker, client: ferry_client.Clie
         futures = [m.ack() for m in msgs]
         assert all(f.result(5) == AckOutcome.OK for f in futures)
         assert fake.ack_calls <= 3  # 20 acks, coalesced
+        items = [item for req in fake.ack_requests for item in req.items]
+        # In delivery order, each partition's acks are consecutive: they travel as offset runs.
+        assert sum(max(1, item.count) for item in items) == 20
+        assert len(items) < 20 and any(item.count > 1 for item in items)
         assert {m.attempt for m in msgs} == {1}
         assert consumer.receive(0.3) is None
         assert msgs[0].ack().result(5) == AckOutcome.NOT_IN_FLIGHT

@@ -2,7 +2,8 @@
  * Coalesces acks, nacks and extends into batched Ack calls: a batch goes out when it
  * covers `maxItems` records or `lingerMs` after its first item. An ack that continues
  * the batch's last run of acks on its partition extends that run (one AckItem with a
- * `count`) instead of adding an item, so in-order consumption acks cheaply. A failed call is retried a
+ * `count`) instead of adding an item, so in-order consumption acks cheaply; a nack or
+ * an extend ends its partition's run, so each partition's items keep their order. A failed call is retried a
  * few times when the broker is unreachable; if it still fails, the records are
  * simply redelivered later (at-least-once), and `onError` hears about it.
  */
@@ -38,7 +39,11 @@ export class AckBatcher {
 
   add(item: AckItemInit): void {
     if (isSingleAck(item)) this.addAck(item);
-    else this.items.push(item);
+    else {
+      // A nack or an extend ends its partition's run: a later ack must not move ahead of it.
+      this.runs.delete(item.partition ?? 0);
+      this.items.push(item);
+    }
     this.records++;
     if (this.records >= this.maxRecords) this.sendNow();
     else this.timer ??= setTimeout(() => this.sendNow(), this.lingerMs);

@@ -63,7 +63,7 @@ export interface ConsumerOptions {
   readonly onError?: (err: FerryError) => void;
   /** @defaultValue DEFAULT_ACK_LINGER_MS */
   readonly ackLingerMs?: number;
-  /** @defaultValue DEFAULT_ACK_BATCH_SIZE */
+  /** Records an Ack call covers before it is sent at once (consecutive acks travel as one offset run). @defaultValue DEFAULT_ACK_BATCH_SIZE */
   readonly ackBatchSize?: number;
   readonly reconnectBackoffMinMs?: number;
   readonly reconnectBackoffMaxMs?: number;

@@ -37,19 +37,21 @@ describe("AckBatcher", () => {
     ]);
   });
 
-  it("keeps nacks and extends as their own items, and a run never crosses a batch", async () => {
-    const { batcher: b, calls } = batcher(4);
+  it("keeps nacks and extends as their own items, in order, and a run never crosses a batch", async () => {
+    const { batcher: b, calls } = batcher(5);
     b.add(ack(0, 1));
-    b.add({ partition: 0, offset: 2n, action: AckAction.NACK, reason: "boom" });
+    b.add({ partition: 0, offset: 2n, action: AckAction.EXTEND });
+    b.add(ack(0, 2)); // after its extend, not folded into the run before it
     b.add(ack(0, 3));
-    b.add(ack(0, 4)); // the fourth record sends the batch
+    b.add({ partition: 0, offset: 4n, action: AckAction.NACK, reason: "boom" }); // the fifth record sends the batch
     b.add(ack(0, 5));
     await b.flush();
     expect(calls.map((c) => c.map((i) => [i.offset, i.action, i.count ?? 0n]))).toEqual([
       [
         [1n, AckAction.ACK, 0n],
-        [2n, AckAction.NACK, 0n],
-        [3n, AckAction.ACK, 2n],
+        [2n, AckAction.EXTEND, 0n],
+        [2n, AckAction.ACK, 2n],
+        [4n, AckAction.NACK, 0n],
       ],
       [[5n, AckAction.ACK, 0n]],
     ]);

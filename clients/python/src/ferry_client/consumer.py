@@ -97,7 +97,10 @@ class Consumer:
         options: group settings, applied when this subscription creates the group.
         on_assignment: called on the consumer's thread with each new :class:`Assignment`,
             and with ``None`` when the stream is lost (until the rejoin's assignment).
-        ack_linger_ms / max_ack_batch: how settlements are coalesced into Ack calls.
+        ack_linger_ms / max_ack_batch: how settlements are coalesced into Ack calls: a call
+            goes out ``ack_linger_ms`` (5) after its first settlement or once it covers
+            ``max_ack_batch`` (500) records; consecutive acks of a partition travel as one
+            offset run.
         reconnect_backoff_min_ms / reconnect_backoff_max_ms: the rejoin backoff.
     """
 
