@@ -101,10 +101,28 @@ class WireCursor {
     return from;
   }
 
+  /** Moves past one field's value; groups (deprecated) go through protobuf-es. */
   skip(wireType: number, field: number): void {
-    const rest = new BinaryReader(this.buf.subarray(this.pos, this.end));
-    rest.skip(wireType, field);
-    this.pos += rest.pos;
+    switch (wireType) {
+      case WireType.Varint:
+        this.varint();
+        return;
+      case WireType.LengthDelimited:
+        this.skipLength();
+        return;
+      case WireType.Bit64:
+      case WireType.Bit32: {
+        const to = this.pos + (wireType === WireType.Bit64 ? 8 : 4);
+        if (to > this.end) throw new Error("a fixed-width field overruns its message");
+        this.pos = to;
+        return;
+      }
+      default: {
+        const rest = new BinaryReader(this.buf.subarray(this.pos, this.end));
+        rest.skip(wireType, field);
+        this.pos += rest.pos;
+      }
+    }
   }
 }
 
@@ -121,11 +139,9 @@ export function viewRecord(bytes: Uint8Array): RecordView {
       const tag = c.varint();
       const field = Math.floor(tag / 8);
       const wireType = tag & 7;
-      if (wireType === WireType.LengthDelimited && field <= 3) {
-        const value = c.bytes();
-        if (field === 1) key = value;
-        else if (field === 3) checkHeaderEntry(value);
-      } else c.skip(wireType, field);
+      if (field === 1 && wireType === WireType.LengthDelimited) key = c.bytes();
+      else if (field === 3 && wireType === WireType.LengthDelimited) checkHeaderEntry(c.bytes());
+      else c.skip(wireType, field); // the value, the timestamp, unknown fields
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
