@@ -109,7 +109,8 @@ describe("Consumer", () => {
     await waitFor(async () => (await client.admin.describeGroup(group, topic)).partitions[0]?.committedOffset === 1, 5_000, "the ack");
     await consumer.close();
     await loop;
-    expect(worked).toBeGreaterThanOrEqual(600);
+    // the work outlasted the 400 ms deadline (setTimeout may fire up to ~1 ms early on performance.now's clock)
+    expect(worked).toBeGreaterThan(550);
     expect(attempts).toEqual([1]);
   });
 
