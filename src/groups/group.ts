@@ -180,7 +180,9 @@ export class Group {
       if (!this.deliveries[item.partition] || !Number.isInteger(item.partition)) {
         throw new InvalidPartitionError(this.topic.meta.name, item.partition, this.deliveries.length);
       }
-      if (item.delayMs < 0 || item.extendMs < 0 || item.count < 0) throw new InvalidArgumentError("delay_ms, extend_ms and count must be 0 or more");
+      if (item.offset < 0 || item.delayMs < 0 || item.extendMs < 0 || item.count < 0) {
+        throw new InvalidArgumentError("offset, delay_ms, extend_ms and count must be 0 or more");
+      }
       if (!Number.isInteger(item.action) || item.action < 0 || item.action > SETTLE_EXTEND) {
         throw new InvalidArgumentError(`action ${item.action} is not a known AckAction value`);
       }

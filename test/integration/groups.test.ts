@@ -165,18 +165,20 @@ describe("consumer groups over loopback", () => {
     expect((await ack(10n, 0n)).outcomes).toEqual([AckOutcome.NOT_IN_FLIGHT]);
   });
 
-  it("rejects a negative count, and a count above 1 on a nack or an extend", async () => {
+  it("rejects a negative offset or count, and a count above 1 on a nack or an extend", async () => {
     const topic = await topicWith(1, ["a", "b"]);
     const s = join(topic, "runs-bad");
     await s.received(2);
     for (const item of [
       { partition: 0, offset: 0n, count: -1n },
+      { partition: 0, offset: -1n, count: 3n }, // would reach 0 and 1
+      { partition: 0, offset: -1n },
       { partition: 0, offset: 0n, count: 2n, action: AckAction.NACK },
       { partition: 0, offset: 0n, count: 2n, action: AckAction.EXTEND },
     ]) {
       const err = (await b.broker.ack({ topic, group: "runs-bad", memberId: s.memberId, items: [item] }).catch((e: unknown) => e)) as ServiceError;
       expect(err.code).toBe(status.INVALID_ARGUMENT);
-      expect(err.details).toMatch(/count/);
+      expect(err.details).toMatch(/count|offset/);
     }
     // nothing was settled by the rejected requests
     expect((await b.admin.describeGroup({ topic, group: "runs-bad" })).partitions[0]!.inFlight).toBe(2);
