@@ -1,20 +1,27 @@
-// How long one LMDB commit of one small record takes on this machine, by commit style:
-// what bounds a durable unary Produce from below. Run: node bench/tools/lmdb-commit.mjs
+// How long one LMDB commit takes on this machine, by commit style: what bounds a durable
+// Produce from below. Run: node bench/tools/lmdb-commit.mjs [SECONDS] [VALUES] [BYTES]
+// (default 1.5 s of commits of one 100-byte value, a unary Produce; `2 16 27500` is what
+// one group commit of `produce/100B-batch1000` holds: 4 batches of ~110 KB over 4 partitions).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open } from "lmdb";
 
-const value = Buffer.alloc(100);
-const key = (n) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 const seconds = Number(process.argv[2] ?? 1.5);
+const values = Number(process.argv[3] ?? 1);
+const value = Buffer.alloc(Number(process.argv[4] ?? 100));
+const key = (n) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+const putAll = (db, n) => {
+  for (let i = 0; i < values; i++) db.putSync(key(n * values + i), value);
+};
 
 const styles = [
-  ["async transaction, fsync (Ferry durable)", { overlappingSync: false }, (env, db, n) => env.transaction(() => db.putSync(key(n), value))],
-  ["transactionSync, fsync (blocks the loop)", { overlappingSync: false }, (env, db, n) => env.transactionSync(() => db.putSync(key(n), value))],
-  ["async transaction, no fsync", { noSync: true, overlappingSync: false }, (env, db, n) => env.transaction(() => db.putSync(key(n), value))],
-  ["transactionSync, no fsync (Ferry --no-sync)", { noSync: true, overlappingSync: false }, (env, db, n) => env.transactionSync(() => db.putSync(key(n), value))],
+  ["async transaction, fsync (Ferry durable)", { overlappingSync: false }, (env, db, n) => env.transaction(() => putAll(db, n))],
+  ["transactionSync, fsync (blocks the loop)", { overlappingSync: false }, (env, db, n) => env.transactionSync(() => putAll(db, n))],
+  ["async transaction, no fsync", { noSync: true, overlappingSync: false }, (env, db, n) => env.transaction(() => putAll(db, n))],
+  ["transactionSync, no fsync (Ferry --no-sync)", { noSync: true, overlappingSync: false }, (env, db, n) => env.transactionSync(() => putAll(db, n))],
 ];
+console.log(`commits of ${values} value(s) of ${value.length} bytes`);
 
 for (const [name, options, commit] of styles) {
   const dir = mkdtempSync(join(tmpdir(), "ferry-lmdb-commit-"));
