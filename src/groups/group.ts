@@ -46,6 +46,16 @@ export interface Delivery {
  * msg/s with 500 and 518k/600k/845k with 2000, `e2e/100B-1group-acks` within noise. */
 export const PULL_MAX_RECORDS = 2000;
 export const PULL_MAX_BYTES = 1024 * 1024;
+/**
+ * A member at least BEHIND_MIN_RECORDS behind the end of its partitions gets events of up to
+ * PULL_MAX_RECORDS_BEHIND: catching up, the per-event cost matters most. At the head, events
+ * stay at PULL_MAX_RECORDS, so one pull holds the event loop (and every other call) less long.
+ * Five interleaved pairs of `consume/catchup-1M`: 801k/558k/597k/697k/842k msg/s with 2000,
+ * 768k/951k/751k/914k/989k with 5000. `e2e/100B-1group-acks` (at the head) with events of 5000
+ * throughout: 164k/193k against 224k/235k; with this rule: 191k/207k against 219k/202k.
+ */
+export const PULL_MAX_RECORDS_BEHIND = 5000;
+export const BEHIND_MIN_RECORDS = 50_000;
 
 export class Group {
   readonly members = new Map<string, Member>();
@@ -134,7 +144,8 @@ export class Group {
 
   /** Hands `member` the next records of its partitions: due retries first, then new records. */
   pull(member: Member): Delivery[] {
-    const capacity = Math.min(PULL_MAX_RECORDS, member.maxInFlight - member.inFlight);
+    const limit = this.backlog(member) >= BEHIND_MIN_RECORDS ? PULL_MAX_RECORDS_BEHIND : PULL_MAX_RECORDS;
+    const capacity = Math.min(limit, member.maxInFlight - member.inFlight);
     if (capacity <= 0 || member.partitions.length === 0) return [];
     const now = this.clock.nowMs();
     const out: Delivery[] = [];
@@ -171,6 +182,15 @@ export class Group {
       this.armTimer(now + this.meta.ackDeadlineMs);
     }
     return out;
+  }
+
+  /** Durable records not yet delivered on the partitions `member` owns. */
+  private backlog(member: Member): number {
+    let behind = 0;
+    for (const p of member.partitions) {
+      if (this.owners[p] === member) behind += Math.max(0, this.topic.logs[p]!.durableEnd - this.deliveries[p]!.cursor);
+    }
+    return behind;
   }
 
   /** Applies acks, nacks and extends; resolves (with one outcome per item) once any moved committed offset is durable. */

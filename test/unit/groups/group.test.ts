@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { RecordSchema } from "../../../src/gen/ferry/v1/common_pb.js";
 import type { SubscriptionEvent } from "../../../src/groups/group-coordinator.js";
 import { IN_FLIGHT } from "../../../src/delivery/partition-delivery.js";
-import { SETTLE_EXTEND, SETTLE_NACK } from "../../../src/groups/group.js";
+import { BEHIND_MIN_RECORDS, PULL_MAX_RECORDS, PULL_MAX_RECORDS_BEHIND, SETTLE_EXTEND, SETTLE_NACK } from "../../../src/groups/group.js";
 import { subscription, testEngine } from "../../helpers/engine.js";
 
 const controllers: AbortController[] = [];
@@ -121,5 +121,23 @@ describe("group delivery with a fake clock", () => {
     expect(isRecords(moved) && moved.deliveries.find((d) => d.partition === 0)!.attempt).toBe(1);
     expect(g.members.size).toBe(1);
     expect(g.generation).toBe(3);
+  });
+
+  it("hands a member far behind bigger events than a member at the head", async () => {
+    const e = testEngine({ maxInFlight: "100000" });
+    await e.broker.createTopic("t", { partitions: 1 });
+    const backlog = BEHIND_MIN_RECORDS + PULL_MAX_RECORDS_BEHIND;
+    for (let i = 0; i < backlog; i += 5000) await e.produce("t", Array.from({ length: 5000 }, () => "x"));
+    const s = join(e, "t", "g", { maxInFlight: 100_000 });
+    const sizes: number[] = [];
+    for (let delivered = 0; delivered < backlog; ) {
+      const ev = await nextMatching(s, isRecords);
+      if (!isRecords(ev)) continue;
+      sizes.push(ev.deliveries.length);
+      delivered += ev.deliveries.length;
+    }
+    expect(sizes[0]).toBe(PULL_MAX_RECORDS_BEHIND); // 55k behind
+    expect(sizes.at(-1)).toBeLessThanOrEqual(PULL_MAX_RECORDS); // under 50k behind: head-sized events
+    expect(Math.max(...sizes.slice(sizes.findIndex((n) => n <= PULL_MAX_RECORDS)))).toBeLessThanOrEqual(PULL_MAX_RECORDS);
   });
 });
