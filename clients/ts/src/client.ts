@@ -13,7 +13,7 @@ export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
 /** @defaultValue 64 MiB, as the broker's max_request_bytes. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-/** @defaultValue 10000: ping a quiet connection with calls open this often… */
+/** @defaultValue 10000: ping a quiet connection this often (with or without calls open)… */
 export const DEFAULT_KEEPALIVE_TIME_MS = 10_000;
 /** @defaultValue 5000: …and drop it (UNAVAILABLE) when no answer comes within this. */
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5_000;
@@ -24,8 +24,9 @@ export interface ClientOptions {
   /** Largest message sent or received. @defaultValue DEFAULT_MAX_MESSAGE_BYTES */
   readonly maxMessageBytes?: number;
   /**
-   * HTTP/2 keepalive while calls are open, so a consumer notices a broker that froze or
-   * vanished without closing the connection, and reconnects. @defaultValue DEFAULT_KEEPALIVE_TIME_MS
+   * HTTP/2 keepalive, also while no call is open (as the Go and Python clients), so a consumer
+   * notices a broker that froze or vanished without closing the connection and reconnects,
+   * and an idle producer's next call dials afresh. @defaultValue DEFAULT_KEEPALIVE_TIME_MS
    */
   readonly keepaliveTimeMs?: number;
   /** @defaultValue DEFAULT_KEEPALIVE_TIMEOUT_MS */
@@ -54,6 +55,7 @@ export class Client {
       "grpc-node.flow_control_window": options.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES,
       "grpc.keepalive_time_ms": options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS,
       "grpc.keepalive_timeout_ms": options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+      "grpc.keepalive_permit_without_calls": 1,
       ...options.channelOptions,
     });
     this.broker = createRpc(BrokerService, this.channel);
