@@ -21,8 +21,8 @@ import (
 //	node <repo>/bin/ferry.js serve --host 127.0.0.1 --port 0 --data-dir <tmp> --ports-file <file>
 //
 // TestMain starts one shared broker; a scenario that restarts the broker
-// starts its own. Under CI=true or FERRY_REQUIRE_BROKER=1 a broker that cannot
-// start fails the tests; otherwise they are skipped.
+// starts its own. A broker that cannot start fails the tests that need it
+// (run `npm run build` first): no test is skipped.
 
 var (
 	shared    *broker
@@ -53,7 +53,7 @@ func runTests(m *testing.M) int {
 	return code
 }
 
-// needBroker returns the shared broker, or fails (when brokerRequired) or skips the test.
+// needBroker returns the shared broker, or fails the test.
 func needBroker(t *testing.T) *broker {
 	t.Helper()
 	if sharedErr != nil {
@@ -62,25 +62,9 @@ func needBroker(t *testing.T) *broker {
 	return shared
 }
 
-// brokerRequired: a broker that cannot start fails the tests instead of skipping
-// them, under CI=true or FERRY_REQUIRE_BROKER=1 (which scripts/test-all.sh, what
-// `npm test` runs, sets).
-func brokerRequired() (bool, string) {
-	if os.Getenv("CI") == "true" {
-		return true, "CI=true"
-	}
-	if v := os.Getenv("FERRY_REQUIRE_BROKER"); v != "" && v != "0" && v != "false" {
-		return true, "FERRY_REQUIRE_BROKER=" + v
-	}
-	return false, ""
-}
-
 func brokerMissing(t *testing.T, err error) {
 	t.Helper()
-	if required, why := brokerRequired(); required {
-		t.Fatalf("the broker is required (%s) and did not start: %v", why, err)
-	}
-	t.Skipf("no broker (set FERRY_REQUIRE_BROKER=1 or CI=true to make this a failure): %v", err)
+	t.Fatalf("the broker did not start (run `npm run build` first): %v", err)
 }
 
 // repoRoot is the Ferry repository: FERRY_REPO, or two levels above this package.

@@ -6,9 +6,9 @@
 # Exits non-zero on any failure. With FERRY_RESULTS_DIR set, writes
 # $FERRY_RESULTS_DIR/go.counts: one line "<passed> <failed>" (top-level tests and
 # subtests; a failed vet or generated-code check counts as one failure each).
-# Under CI=true a missing toolchain or broker is a failure, never a skip; so is a
-# missing broker under FERRY_REQUIRE_BROKER=1 (scripts/test-all.sh sets it). A run in
-# which no test passed (everything skipped) fails too.
+# Under CI=true a missing toolchain is a failure, never a skip; a broker that
+# cannot start always fails the tests that need it. A run in which no test passed
+# (everything skipped) fails too.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

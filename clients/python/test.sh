@@ -3,8 +3,7 @@
 # generates, then run pytest (unit tests and the shared scenarios against a real broker,
 # which the tests start themselves from <repo>/bin/ferry.js; build it first with
 # `npm ci` or `npm run build`). Exits non-zero on any failure, including "no tests ran"
-# and "every test skipped". A broker that cannot start skips the broker tests, or fails
-# them under CI=true or FERRY_REQUIRE_BROKER=1 (scripts/test-all.sh sets it).
+# and "every test skipped". A broker that cannot start fails the broker tests.
 # With FERRY_RESULTS_DIR set, writes $FERRY_RESULTS_DIR/python.counts: "<passed> <failed>".
 set -uo pipefail
 
