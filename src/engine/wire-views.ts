@@ -38,6 +38,10 @@ function utf8(bytes: Uint8Array, what: string): string {
 
 /** A read position in `buf` up to `end`, for one message. */
 class WireCursor {
+  /** The field number and wire type of the tag `nextField` read last. */
+  field = 0;
+  wireType = 0;
+
   constructor(
     readonly buf: Uint8Array,
     public pos: number,
@@ -101,8 +105,17 @@ class WireCursor {
     return from;
   }
 
-  /** Moves past one field's value; groups (deprecated) go through protobuf-es. */
-  skip(wireType: number, field: number): void {
+  /** Reads the next field's tag; `skipField` then moves past its value. */
+  nextField(): this {
+    const tag = this.varint();
+    this.field = Math.floor(tag / 8);
+    this.wireType = tag & 7;
+    return this;
+  }
+
+  /** Moves past the value of the field `nextField` read; groups (deprecated) go through protobuf-es. */
+  skipField(): void {
+    const { field, wireType } = this;
     switch (wireType) {
       case WireType.Varint:
         this.varint();
@@ -136,12 +149,10 @@ export function viewRecord(bytes: Uint8Array): RecordView {
   try {
     const c = cursorOver(bytes);
     while (c.more) {
-      const tag = c.varint();
-      const field = Math.floor(tag / 8);
-      const wireType = tag & 7;
+      const { field, wireType } = c.nextField();
       if (field === 1 && wireType === WireType.LengthDelimited) key = c.bytes();
       else if (field === 3 && wireType === WireType.LengthDelimited) checkHeaderEntry(c.bytes());
-      else c.skip(wireType, field); // the value, the timestamp, unknown fields
+      else c.skipField(); // the value, the timestamp, unknown fields
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
@@ -153,11 +164,11 @@ export function viewRecord(bytes: Uint8Array): RecordView {
 function checkHeaderEntry(entry: Uint8Array): void {
   const c = cursorOver(entry);
   while (c.more) {
-    const tag = c.varint();
-    if (tag === (1 << 3) + WireType.LengthDelimited) {
+    const { field, wireType } = c.nextField();
+    if (field === 1 && wireType === WireType.LengthDelimited) {
       const name = utf8(c.bytes(), "a header name");
       if (name === "") throw new InvalidArgumentError("a header name is empty");
-    } else c.skip(tag & 7, Math.floor(tag / 8));
+    } else c.skipField();
   }
 }
 
@@ -176,15 +187,13 @@ function viewProduceRequest(bytes: Uint8Array, typeName: string): ProduceBatchVi
   try {
     const c = cursorOver(bytes);
     while (c.more) {
-      const tag = c.varint();
-      const field = Math.floor(tag / 8);
-      const wireType = tag & 7;
+      const { field, wireType } = c.nextField();
       if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(c.bytes(), "topic");
       else if (field === 2 && wireType === WireType.LengthDelimited) records.push(viewRecord(c.bytes()));
       else if (field === 3 && wireType === WireType.Varint) partition = c.varint() | 0;
       else if (field === 4 && wireType === WireType.LengthDelimited) producerId = utf8(c.bytes(), "producer_id");
       else if (field === 5 && wireType === WireType.Varint) firstSequence = c.int64("sequence");
-      else c.skip(wireType, field);
+      else c.skipField();
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
@@ -236,9 +245,7 @@ function readAckItem(c: WireCursor): AckItemView {
   let extendMs = 0;
   let count = 0;
   while (c.more) {
-    const tag = c.varint();
-    const field = Math.floor(tag / 8);
-    const wireType = tag & 7;
+    const { field, wireType } = c.nextField();
     if (field === 1 && wireType === WireType.Varint) partition = c.varint() | 0;
     else if (field === 2 && wireType === WireType.Varint) offset = c.int64("offset");
     else if (field === 3 && wireType === WireType.Varint) action = c.varint() | 0;
@@ -246,7 +253,7 @@ function readAckItem(c: WireCursor): AckItemView {
     else if (field === 5 && wireType === WireType.LengthDelimited) reason = utf8(c.bytes(), "reason");
     else if (field === 6 && wireType === WireType.Varint) extendMs = c.int64("extend_ms");
     else if (field === 7 && wireType === WireType.Varint) count = c.int64("count");
-    else c.skip(wireType, field);
+    else c.skipField();
   }
   return { partition, offset, action, delayMs, reason, extendMs, count };
 }
@@ -260,14 +267,12 @@ export function viewAck(bytes: Uint8Array): AckView {
   try {
     const c = cursorOver(bytes);
     while (c.more) {
-      const tag = c.varint();
-      const field = Math.floor(tag / 8);
-      const wireType = tag & 7;
+      const { field, wireType } = c.nextField();
       if (field === 1 && wireType === WireType.LengthDelimited) topic = utf8(c.bytes(), "topic");
       else if (field === 2 && wireType === WireType.LengthDelimited) group = utf8(c.bytes(), "group");
       else if (field === 3 && wireType === WireType.LengthDelimited) memberId = utf8(c.bytes(), "member_id");
       else if (field === 4 && wireType === WireType.LengthDelimited) items.push(readAckItem(c.message()));
-      else c.skip(wireType, field);
+      else c.skipField();
     }
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
