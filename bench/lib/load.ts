@@ -215,7 +215,7 @@ export class Consumer {
       return;
     }
     this.acksInFlight++;
-    const { request, records: n } = enc.take(ACK_MAX_ITEMS);
+    const { request, records: n } = enc.take(ACK_MAX_RECORDS);
     if (enc.count > 0) this.flushTimer = setTimeout(() => this.flush(), 0);
     this.client.unary("Ack", request).then(
       () => {
@@ -242,8 +242,8 @@ export class Consumer {
   }
 }
 
-/** The broker's default max_batch_records, the most items one Ack may carry. */
-const ACK_MAX_ITEMS = 10_000;
+/** The broker's default max_batch_records, the most records one Ack may cover. */
+const ACK_MAX_RECORDS = 10_000;
 
 /** Waits until cond() is true, polling every ms; throws check()'s error. */
 export async function waitUntil(cond: () => boolean, check: () => unknown, timeoutMs = 600_000): Promise<void> {

@@ -35,7 +35,7 @@ export function checkWire(): void {
   const ack = new AckEncoder("t", "g", "m-1");
   ack.add(9, 1);
   ack.add(9, 300);
-  const first = fromBinary(AckRequestSchema, ack.take(1).request);
+  const first = fromBinary(AckRequestSchema, ack.take(1).request); // takes the run 9@1 only
   assert(first.items.length === 1 && first.items[0]!.offset === 1n && ack.count === 1, "AckRequest prefix");
   const second = fromBinary(AckRequestSchema, ack.take().request);
   assert(second.items.length === 1 && second.items[0]!.offset === 300n && ack.count === 0, "AckRequest rest");
@@ -49,6 +49,13 @@ export function checkWire(): void {
   assert(a.topic === "t" && a.group === "g" && a.memberId === "m-1" && a.items.length === 2 && taken.records === 5, "AckRequest");
   assert(a.items[0]!.partition === 3 && a.items[0]!.offset === BigInt(2 ** 40 + 5) && a.items[0]!.action === AckAction.ACK && a.items[0]!.count === 2n, "AckItem");
   assert(a.items[1]!.partition === 0 && a.items[1]!.offset === 0n && a.items[1]!.count === 3n, "AckItem run");
+  for (let o = 0; o < 5; o++) ack.add(1, o);
+  const head = ack.take(3);
+  const tail = ack.take();
+  const h = fromBinary(AckRequestSchema, head.request).items;
+  const t = fromBinary(AckRequestSchema, tail.request).items;
+  assert(head.records === 3 && h.length === 1 && h[0]!.offset === 0n && h[0]!.count === 3n, "AckRequest split run, head");
+  assert(tail.records === 2 && t.length === 1 && t[0]!.offset === 3n && t[0]!.count === 2n && ack.count === 0, "AckRequest split run, tail");
 
   const assignment = toBinary(
     SubscribeResponseSchema,

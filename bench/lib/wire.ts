@@ -348,17 +348,31 @@ export class AckEncoder {
     this.counts.push(1);
   }
 
-  /** A request with the first `maxItems` runs (default all) and the records they cover; they leave the encoder. */
-  take(maxItems = Infinity): { request: Buffer; records: number } {
-    const n = Math.min(maxItems, this.partitions.length);
+  /**
+   * A request with the first runs covering at most `maxRecords` records (default all; the
+   * broker's max_batch_records bounds them), the last one split if it must be; what it takes
+   * leaves the encoder.
+   */
+  take(maxRecords = Infinity): { request: Buffer; records: number } {
+    let n = 0;
+    let records = 0;
+    while (n < this.partitions.length && records < maxRecords) {
+      const room = maxRecords - records;
+      if (this.counts[n]! > room) {
+        // split the run: its head goes now, its tail stays first in line
+        this.partitions.splice(n + 1, 0, this.partitions[n]!);
+        this.offsets.splice(n + 1, 0, this.offsets[n]! + room);
+        this.counts.splice(n + 1, 0, this.counts[n]! - room);
+        this.counts[n] = room;
+      }
+      records += this.counts[n++]!;
+    }
     const body = Buffer.allocUnsafe(n * 40);
     let p = 0;
-    let records = 0;
     for (let i = 0; i < n; i++) {
       const partition = this.partitions[i]!;
       const offset = this.offsets[i]!;
       const count = this.counts[i]!;
-      records += count;
       const inner = 1 + varintLen(partition) + 1 + varintLen(offset) + 2 + (count > 1 ? 1 + varintLen(count) : 0);
       body[p++] = 0x22;
       p = writeVarint(body, p, inner);

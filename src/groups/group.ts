@@ -196,7 +196,10 @@ export class Group {
   /** Applies acks, nacks and extends; resolves (with one outcome per item) once any moved committed offset is durable. */
   async settle(memberId: string, items: readonly SettleItem[], maxItems: number): Promise<boolean[]> {
     if (items.length > maxItems) throw new BatchTooLargeError(`ack of ${items.length} items exceeds max_batch_records ${maxItems}; split it`);
+    // Runs count by the offsets they cover, which bounds the work of one request.
+    let covered = 0;
     for (const item of items) {
+      covered += Math.max(1, item.count);
       if (!this.deliveries[item.partition] || !Number.isInteger(item.partition)) {
         throw new InvalidPartitionError(this.topic.meta.name, item.partition, this.deliveries.length);
       }
@@ -208,6 +211,7 @@ export class Group {
       }
       if (item.count > 1 && item.action > SETTLE_ACK) throw new InvalidArgumentError("count above 1 is for ACK only; nack and extend one offset per item");
     }
+    if (covered > maxItems) throw new BatchTooLargeError(`ack covering ${covered} records exceeds max_batch_records ${maxItems}; split it`);
     const now = this.clock.nowMs();
     const self = this.members.get(memberId)?.slot ?? -1;
     const advanced = new Set<number>();

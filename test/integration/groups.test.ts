@@ -165,7 +165,7 @@ describe("consumer groups over loopback", () => {
     expect((await ack(10n, 0n)).outcomes).toEqual([AckOutcome.NOT_IN_FLIGHT]);
   });
 
-  it("rejects a negative offset or count, and a count above 1 on a nack or an extend", async () => {
+  it("rejects a negative offset or count, a count above 1 on a nack or an extend, and runs covering more than max_batch_records", async () => {
     const topic = await topicWith(1, ["a", "b"]);
     const s = join(topic, "runs-bad");
     await s.received(2);
@@ -179,6 +179,12 @@ describe("consumer groups over loopback", () => {
       const err = (await b.broker.ack({ topic, group: "runs-bad", memberId: s.memberId, items: [item] }).catch((e: unknown) => e)) as ServiceError;
       expect(err.code).toBe(status.INVALID_ARGUMENT);
       expect(err.details).toMatch(/count|offset/);
+    }
+    // runs count by the offsets they cover: more than max_batch_records (10,000) in one request is refused
+    for (const items of [[{ partition: 0, offset: 0n, count: 10_001n }], [{ partition: 0, offset: 0n, count: 6000n }, { partition: 0, offset: 0n, count: 6000n }]]) {
+      const err = (await b.broker.ack({ topic, group: "runs-bad", memberId: s.memberId, items }).catch((e: unknown) => e)) as ServiceError;
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(errorReason(err)).toBe("BATCH_TOO_LARGE");
     }
     // nothing was settled by the rejected requests
     expect((await b.admin.describeGroup({ topic, group: "runs-bad" })).partitions[0]!.inFlight).toBe(2);

@@ -909,7 +909,8 @@ type AckRequest struct {
 	// The member id from the stream's Assignment. Acks from another member still
 	// count; nacks and extends from a member not holding the record are ignored.
 	MemberId string `protobuf:"bytes,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
-	// The records to settle, at most max_batch_records of them.
+	// The records to settle: at most max_batch_records of them in all, an item with a
+	// count covering that many (more is BATCH_TOO_LARGE).
 	Items         []*AckItem `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

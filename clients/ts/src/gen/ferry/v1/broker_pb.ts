@@ -449,7 +449,8 @@ export type AckRequest = Message<"ferry.v1.AckRequest"> & {
   memberId: string;
 
   /**
-   * The records to settle, at most max_batch_records of them.
+   * The records to settle: at most max_batch_records of them in all, an item with a
+   * count covering that many (more is BATCH_TOO_LARGE).
    *
    * @generated from field: repeated ferry.v1.AckItem items = 4;
    */
