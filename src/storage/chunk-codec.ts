@@ -15,10 +15,11 @@ const HEADER_BYTES = 12;
 /** A large append is split so that no chunk outgrows this (readers load whole chunks). */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
-export function encodeChunk(appendTimeMs: number, records: readonly Uint8Array[]): Uint8Array {
+/** The chunk owns its ArrayBuffer (never a pooled slab), so it can be transferred to another thread. */
+export function encodeChunk(appendTimeMs: number, records: readonly Uint8Array[]): Buffer {
   let size = HEADER_BYTES;
   for (const r of records) size += 4 + r.length;
-  const out = Buffer.allocUnsafe(size);
+  const out = Buffer.allocUnsafeSlow(size);
   out.writeUInt32BE(records.length, 0);
   out.writeUInt32BE(Math.floor(appendTimeMs / 0x1_0000_0000), 4);
   out.writeUInt32BE(appendTimeMs >>> 0, 8);

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { metaKeys, offsetOfKey, partitionRange, recordKey, type MetaKey } from "./keys.js";
 import { chunkAppendTimeMs, chunkRecordCount, encodeChunk, readChunk, splitIntoChunks } from "./chunk-codec.js";
+import { COMMIT_DBS, CommitThread, type StoreWrite } from "./commit-thread.js";
 import type { GroupMeta, ProducerState, Store, StoredRecord, TopicMeta, WriteOp } from "./store.js";
 
 export interface LmdbStoreOptions {
@@ -17,13 +18,21 @@ export interface LmdbStoreOptions {
   readonly sync?: boolean;
 }
 
-/** Without fsync, commits holding at most this many record bytes run on the calling thread. */
+/** Without sync, commits holding at most this many record bytes run on the calling thread. */
 const INLINE_COMMIT_MAX_BYTES = 64 * 1024;
 
-function recordBytes(ops: readonly WriteOp[]): number {
-  let bytes = 0;
-  for (const op of ops) if (op.kind === "records") for (const r of op.records) bytes += r.length;
-  return bytes;
+const { records: RECORDS, meta: META } = COMMIT_DBS;
+
+/** A commit ready for LMDB: its writes, the buffers to transfer, and its record bytes. */
+interface PreparedCommit {
+  readonly writes: readonly StoreWrite[];
+  readonly transfer: ArrayBuffer[];
+  readonly recordBytes: number;
+}
+
+/** Removes record chunks by key (keys copied, so none shares a pooled buffer). */
+function removals(keys: readonly Buffer[]): PreparedCommit {
+  return { writes: keys.map((key) => ({ put: false, db: RECORDS, key: new Uint8Array(key) }) as const), transfer: [], recordBytes: 0 };
 }
 
 /** How many records one background delete transaction removes. */
@@ -34,17 +43,19 @@ export class LmdbStore implements Store {
   private readonly records: Database<Buffer, Buffer>;
   private readonly meta: Database<unknown, MetaKey>;
   private closing: Promise<void> | undefined;
-  private readonly noSync: boolean;
+  /** Durable stores commit on their own thread; without sync, commits run here (or on lmdb's writer thread). */
+  private readonly commitThread: CommitThread | undefined;
 
   constructor(options: LmdbStoreOptions) {
     mkdirSync(options.path, { recursive: true });
     const sync = options.sync ?? true;
-    this.noSync = !sync;
     // overlappingSync off: a commit resolves only after its fsync, so "written" means "on disk".
     // noSubdir false: lmdb-js takes a path with an extension ("ferry.d") for a file otherwise.
-    this.env = open({ path: options.path, noSubdir: false, overlappingSync: false, noSync: !sync, maxDbs: 8 });
+    const envOptions = { path: options.path, noSubdir: false, overlappingSync: false, noSync: !sync, maxDbs: 8 };
+    this.env = open(envOptions);
     this.records = this.env.openDB<Buffer, Buffer>({ name: "records", keyEncoding: "binary", encoding: "binary" });
     this.meta = this.env.openDB<unknown, MetaKey>({ name: "meta" });
+    this.commitThread = sync ? new CommitThread(envOptions) : undefined;
   }
 
   loadTopics(): TopicMeta[] {
@@ -126,54 +137,84 @@ export class LmdbStore implements Store {
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {
+    await this.commit(this.prepare(ops));
+  }
+
+  /** Turns ops into puts and removes, reading what they depend on now (commits run one at a time). */
+  private prepare(ops: readonly WriteOp[]): PreparedCommit {
+    const writes: StoreWrite[] = [];
+    const transfer: ArrayBuffer[] = [];
+    let recordBytes = 0;
+    const putMeta = (key: MetaKey, value: unknown): void => void writes.push({ put: true, db: META, key, value });
+    const removeMeta = (key: MetaKey): void => void writes.push({ put: false, db: META, key });
+    for (const op of ops) {
+      switch (op.kind) {
+        case "records": {
+          let offset = op.firstOffset;
+          for (const chunk of splitIntoChunks(op.records)) {
+            const value = encodeChunk(op.appendTimeMs, chunk);
+            // The key is copied out of Buffer's pool: a pooled view would clone the whole slab.
+            writes.push({ put: true, db: RECORDS, key: new Uint8Array(recordKey(op.topicId, op.partition, offset)), value });
+            transfer.push(value.buffer as ArrayBuffer);
+            recordBytes += value.length;
+            offset += chunk.length;
+          }
+          break;
+        }
+        case "topic":
+          putMeta(metaKeys.topic(op.meta.name), op.meta);
+          if (op.meta.id >= this.nextTopicId()) putMeta(metaKeys.nextTopicId, op.meta.id + 1);
+          break;
+        case "deleteTopic":
+          removeMeta(metaKeys.topic(op.meta.name));
+          putMeta(metaKeys.deletedTopic(op.meta.id), op.meta.partitions);
+          break;
+        case "producer":
+          putMeta(metaKeys.producer(op.state.producerId, op.state.topicId, op.state.partition), op.state);
+          break;
+        case "deleteProducer":
+          removeMeta(metaKeys.producer(op.producerId, op.topicId, op.partition));
+          break;
+        case "group":
+          putMeta(metaKeys.group(op.meta.topicId, op.meta.group), op.meta);
+          break;
+        case "deleteGroup": {
+          removeMeta(metaKeys.group(op.topicId, op.group));
+          const start = metaKeys.groupOffset(op.topicId, op.group, 0);
+          const end = metaKeys.groupOffset(op.topicId, op.group, 0x7fff_ffff);
+          for (const key of this.meta.getKeys({ start, end })) removeMeta(key);
+          break;
+        }
+        case "groupOffset":
+          putMeta(metaKeys.groupOffset(op.topicId, op.group, op.partition), op.offset);
+          break;
+      }
+    }
+    return { writes, transfer, recordBytes };
+  }
+
+  /** Applies a prepared commit in one transaction; durable (synced) unless opened without sync. */
+  private async commit(prepared: PreparedCommit): Promise<void> {
+    if (this.commitThread) {
+      await this.commitThread.commit(prepared.writes, prepared.transfer);
+      // The main thread's read snapshot may predate the commit: read the new state next.
+      this.env.resetReadTxn();
+      return;
+    }
     const apply = (): void => {
-      for (const op of ops) this.apply(op);
+      for (const w of prepared.writes) {
+        if (w.db === RECORDS) {
+          if (w.put) this.records.putSync(w.key as Buffer, w.value as Buffer);
+          else this.records.removeSync(w.key as Buffer);
+        } else if (w.put) this.meta.putSync(w.key, w.value);
+        else this.meta.removeSync(w.key);
+      }
     };
     // Without fsync a small commit is a few page writes: doing it here costs microseconds,
     // while handing it to lmdb's writer thread costs two thread hops (hundreds of µs). A
     // large one stays on the writer thread, which writes its pages in parallel with us.
-    if (this.noSync && recordBytes(ops) <= INLINE_COMMIT_MAX_BYTES) this.env.transactionSync(apply);
+    if (prepared.recordBytes <= INLINE_COMMIT_MAX_BYTES) this.env.transactionSync(apply);
     else await this.env.transaction(apply);
-  }
-
-  private apply(op: WriteOp): void {
-    switch (op.kind) {
-      case "records": {
-        let offset = op.firstOffset;
-        for (const chunk of splitIntoChunks(op.records)) {
-          this.records.putSync(recordKey(op.topicId, op.partition, offset), encodeChunk(op.appendTimeMs, chunk) as Buffer);
-          offset += chunk.length;
-        }
-        return;
-      }
-      case "topic":
-        this.meta.putSync(metaKeys.topic(op.meta.name), op.meta);
-        if (op.meta.id >= this.nextTopicId()) this.meta.putSync(metaKeys.nextTopicId, op.meta.id + 1);
-        return;
-      case "deleteTopic":
-        this.meta.removeSync(metaKeys.topic(op.meta.name));
-        this.meta.putSync(metaKeys.deletedTopic(op.meta.id), op.meta.partitions);
-        return;
-      case "producer":
-        this.meta.putSync(metaKeys.producer(op.state.producerId, op.state.topicId, op.state.partition), op.state);
-        return;
-      case "deleteProducer":
-        this.meta.removeSync(metaKeys.producer(op.producerId, op.topicId, op.partition));
-        return;
-      case "group":
-        this.meta.putSync(metaKeys.group(op.meta.topicId, op.meta.group), op.meta);
-        return;
-      case "deleteGroup": {
-        this.meta.removeSync(metaKeys.group(op.topicId, op.group));
-        const start = metaKeys.groupOffset(op.topicId, op.group, 0);
-        const end = metaKeys.groupOffset(op.topicId, op.group, 0x7fff_ffff);
-        for (const key of this.meta.getKeys({ start, end })) this.meta.removeSync(key);
-        return;
-      }
-      case "groupOffset":
-        this.meta.putSync(metaKeys.groupOffset(op.topicId, op.group, op.partition), op.offset);
-        return;
-    }
   }
 
   async trimBefore(topicId: number, partition: number, cutoffMs: number): Promise<number> {
@@ -189,11 +230,7 @@ export class LmdbStore implements Store {
     }
     // The newest chunk stays: it is what tells the partition's end offset after a restart.
     if (!next) next = doomed.pop();
-    if (doomed.length > 0) {
-      await this.env.transaction(() => {
-        for (const key of doomed) this.records.removeSync(key);
-      });
-    }
+    if (doomed.length > 0) await this.commit(removals(doomed));
     return next ? offsetOfKey(next) : this.partitionEnd(topicId, partition);
   }
 
@@ -204,14 +241,10 @@ export class LmdbStore implements Store {
       for (;;) {
         const keys = [...this.records.getKeys({ start, end, limit: DELETE_CHUNK_RECORDS })];
         if (keys.length === 0) break;
-        await this.env.transaction(() => {
-          for (const key of keys) this.records.removeSync(key);
-        });
+        await this.commit(removals(keys));
       }
     }
-    await this.env.transaction(() => {
-      this.meta.removeSync(metaKeys.deletedTopic(topicId));
-    });
+    await this.commit({ writes: [{ put: false, db: META, key: metaKeys.deletedTopic(topicId) }], transfer: [], recordBytes: 0 });
   }
 
   /** Topics deleted before a restart whose records are not yet removed. */
@@ -224,7 +257,10 @@ export class LmdbStore implements Store {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.env.close();
+    this.closing ??= (async () => {
+      await this.commitThread?.close();
+      await this.env.close();
+    })();
     return this.closing;
   }
 }

@@ -24,3 +24,42 @@ describe("LmdbStore data directory", () => {
     await reopened.close();
   });
 });
+
+describe("LmdbStore durable commits (commit thread)", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const records = (firstOffset: number, count: number) =>
+    ({ kind: "records", topicId: 1, partition: 0, firstOffset, appendTimeMs: 5, records: Array.from({ length: count }, (_, i) => Uint8Array.from([18, 1, (firstOffset + i) & 255])) }) as const;
+
+  it("reads see a commit once it resolves, and close lets pending commits finish", async () => {
+    const path = tempDir("ferry-commit-thread-");
+    dirs.push(path);
+    const store = new LmdbStore({ path });
+    expect(store.readRecords(1, 0, 0, 10, 1 << 20)).toEqual([]); // holds a read snapshot from before the commit
+    await store.write([records(0, 3)]);
+    expect(store.readRecords(1, 0, 0, 10, 1 << 20).map((r) => [r.offset, r.bytes[2]])).toEqual([[0, 0], [1, 1], [2, 2]]);
+    // 20 commits in flight, none awaited before close.
+    const pending = Array.from({ length: 20 }, (_, i) => store.write([records(3 + i * 10, 10)]));
+    await store.close();
+    await Promise.all(pending);
+    await expect(store.write([records(203, 1)])).rejects.toThrow(/closed/);
+    const reopened = new LmdbStore({ path });
+    expect(reopened.partitionEnd(1, 0)).toBe(203);
+    await reopened.close();
+  });
+
+  it("a commit that fails applies nothing, and the next one works", async () => {
+    const path = tempDir("ferry-commit-thread-");
+    dirs.push(path);
+    const store = new LmdbStore({ path });
+    // LMDB refuses keys over its maximum size: this group's offset key is one.
+    const tooLong = { kind: "groupOffset", topicId: 1, group: "g".repeat(4000), partition: 0, offset: 1 } as const;
+    await expect(store.write([records(0, 2), tooLong])).rejects.toThrow(/key/i);
+    expect(store.partitionEnd(1, 0)).toBe(0);
+    await store.write([records(0, 2)]);
+    expect(store.partitionEnd(1, 0)).toBe(2);
+    await store.close();
+  });
+});
