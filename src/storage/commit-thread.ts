@@ -15,12 +15,14 @@ import type { MetaKey } from "./keys.js";
 /** The databases a write can target, in the worker's order. */
 export const COMMIT_DBS = { records: 0, meta: 1 } as const;
 
-/** One put or remove of a commit. Record values must own their ArrayBuffer (it is transferred). */
+/** One put or remove of a commit, or the removal of every meta key in [start, end).
+ * Record values must own their ArrayBuffer (it is transferred). */
 export type StoreWrite =
   | { readonly put: true; readonly db: 0; readonly key: Uint8Array; readonly value: Uint8Array }
   | { readonly put: true; readonly db: 1; readonly key: MetaKey; readonly value: unknown }
   | { readonly put: false; readonly db: 0; readonly key: Uint8Array }
-  | { readonly put: false; readonly db: 1; readonly key: MetaKey };
+  | { readonly put: false; readonly db: 1; readonly key: MetaKey }
+  | { readonly put: false; readonly db: 1; readonly key?: undefined; readonly start: MetaKey; readonly end: MetaKey };
 
 interface Pending {
   readonly resolve: () => void;
@@ -46,8 +48,12 @@ export class CommitThread {
     this.worker.on("exit", (code) => this.fail(new Error(`the LMDB commit thread exited (code ${code})`)));
   }
 
-  /** Applies `writes` in one durable transaction; `transfer` holds the record values' buffers. */
-  commit(writes: readonly StoreWrite[], transfer: ArrayBuffer[]): Promise<void> {
+  /**
+   * Applies `writes` in one durable transaction; `transfer` holds the record values'
+   * buffers. After a failed `chained` commit the thread fails every later chained one,
+   * applying nothing, until recover().
+   */
+  commit(writes: readonly StoreWrite[], transfer: ArrayBuffer[], chained: boolean): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new Error("the store is closed"));
     const id = this.nextId++;
@@ -55,8 +61,13 @@ export class CommitThread {
       this.pending.set(id, { resolve, reject });
       // Referenced while a commit is pending, so the process waits for it.
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, writes }, transfer);
+      this.worker.postMessage({ id, writes, chained }, transfer);
     });
+  }
+
+  /** Chained commits posted from now on are applied again. */
+  recover(): void {
+    if (!this.failure && !this.closing) this.worker.postMessage({ recover: true });
   }
 
   /** Lets pending commits finish, then closes the worker's environment and ends it. */

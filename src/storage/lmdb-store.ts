@@ -45,6 +45,10 @@ export class LmdbStore implements Store {
   private closing: Promise<void> | undefined;
   /** Durable stores commit on their own thread; without sync, commits run here (or on lmdb's writer thread). */
   private readonly commitThread: CommitThread | undefined;
+  /** The largest next topic id handed to a commit (ids are never reused, even after a failed one). */
+  private nextTopicIdWritten: number | undefined;
+  /** 2 with the commit thread: it holds the next commit while the current one syncs. */
+  readonly writeDepth: number;
 
   constructor(options: LmdbStoreOptions) {
     mkdirSync(options.path, { recursive: true });
@@ -56,6 +60,7 @@ export class LmdbStore implements Store {
     this.records = this.env.openDB<Buffer, Buffer>({ name: "records", keyEncoding: "binary", encoding: "binary" });
     this.meta = this.env.openDB<unknown, MetaKey>({ name: "meta" });
     this.commitThread = sync ? new CommitThread(envOptions) : undefined;
+    this.writeDepth = this.commitThread ? 2 : 1;
   }
 
   loadTopics(): TopicMeta[] {
@@ -137,10 +142,15 @@ export class LmdbStore implements Store {
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {
-    await this.commit(this.prepare(ops));
+    await this.commit(this.prepare(ops), true);
   }
 
-  /** Turns ops into puts and removes, reading what they depend on now (commits run one at a time). */
+  recover(): void {
+    this.commitThread?.recover();
+  }
+
+  /** Turns ops into puts and removes. Runs while earlier writes may still be pending
+   * (writeDepth 2), so it reads nothing those could change. */
   private prepare(ops: readonly WriteOp[]): PreparedCommit {
     const writes: StoreWrite[] = [];
     const transfer: ArrayBuffer[] = [];
@@ -163,7 +173,9 @@ export class LmdbStore implements Store {
         }
         case "topic":
           putMeta(metaKeys.topic(op.meta.name), op.meta);
-          if (op.meta.id >= this.nextTopicId()) putMeta(metaKeys.nextTopicId, op.meta.id + 1);
+          // Kept here, not read back: a pending write may not have stored the last one yet.
+          this.nextTopicIdWritten = Math.max(this.nextTopicIdWritten ?? this.nextTopicId(), op.meta.id + 1);
+          putMeta(metaKeys.nextTopicId, this.nextTopicIdWritten);
           break;
         case "deleteTopic":
           removeMeta(metaKeys.topic(op.meta.name));
@@ -178,13 +190,11 @@ export class LmdbStore implements Store {
         case "group":
           putMeta(metaKeys.group(op.meta.topicId, op.meta.group), op.meta);
           break;
-        case "deleteGroup": {
+        case "deleteGroup":
           removeMeta(metaKeys.group(op.topicId, op.group));
-          const start = metaKeys.groupOffset(op.topicId, op.group, 0);
-          const end = metaKeys.groupOffset(op.topicId, op.group, 0x7fff_ffff);
-          for (const key of this.meta.getKeys({ start, end })) removeMeta(key);
+          // A range, resolved inside the transaction: a pending write may add an offset.
+          writes.push({ put: false, db: META, start: metaKeys.groupOffset(op.topicId, op.group, 0), end: metaKeys.groupOffset(op.topicId, op.group, 0x7fff_ffff) });
           break;
-        }
         case "groupOffset":
           putMeta(metaKeys.groupOffset(op.topicId, op.group, op.partition), op.offset);
           break;
@@ -193,10 +203,11 @@ export class LmdbStore implements Store {
     return { writes, transfer, recordBytes };
   }
 
-  /** Applies a prepared commit in one transaction; durable (synced) unless opened without sync. */
-  private async commit(prepared: PreparedCommit): Promise<void> {
+  /** Applies a prepared commit in one transaction; durable (synced) unless opened without sync.
+   * `chained`: one of write()'s commits (see Store.writeDepth). */
+  private async commit(prepared: PreparedCommit, chained: boolean): Promise<void> {
     if (this.commitThread) {
-      await this.commitThread.commit(prepared.writes, prepared.transfer);
+      await this.commitThread.commit(prepared.writes, prepared.transfer, chained);
       // The main thread's read snapshot may predate the commit: read the new state next.
       this.env.resetReadTxn();
       return;
@@ -207,7 +218,8 @@ export class LmdbStore implements Store {
           if (w.put) this.records.putSync(w.key as Buffer, w.value as Buffer);
           else this.records.removeSync(w.key as Buffer);
         } else if (w.put) this.meta.putSync(w.key, w.value);
-        else this.meta.removeSync(w.key);
+        else if (w.key !== undefined) this.meta.removeSync(w.key);
+        else for (const key of this.meta.getKeys({ start: w.start, end: w.end })) this.meta.removeSync(key);
       }
     };
     // Without fsync a small commit is a few page writes: doing it here costs microseconds,
@@ -230,7 +242,7 @@ export class LmdbStore implements Store {
     }
     // The newest chunk stays: it is what tells the partition's end offset after a restart.
     if (!next) next = doomed.pop();
-    if (doomed.length > 0) await this.commit(removals(doomed));
+    if (doomed.length > 0) await this.commit(removals(doomed), false);
     return next ? offsetOfKey(next) : this.partitionEnd(topicId, partition);
   }
 
@@ -241,10 +253,10 @@ export class LmdbStore implements Store {
       for (;;) {
         const keys = [...this.records.getKeys({ start, end, limit: DELETE_CHUNK_RECORDS })];
         if (keys.length === 0) break;
-        await this.commit(removals(keys));
+        await this.commit(removals(keys), false);
       }
     }
-    await this.commit({ writes: [{ put: false, db: META, key: metaKeys.deletedTopic(topicId) }], transfer: [], recordBytes: 0 });
+    await this.commit({ writes: [{ put: false, db: META, key: metaKeys.deletedTopic(topicId) }], transfer: [], recordBytes: 0 }, false);
   }
 
   /** Topics deleted before a restart whose records are not yet removed. */

@@ -16,6 +16,19 @@ export class MemoryStore implements Store {
   private nextId = 1;
   /** When set, the next write fails with this error (fault injection for tests). */
   failNextWrite: Error | undefined;
+  readonly writeDepth: number;
+  /** Bumped by recover(); a write called in the epoch of a failed one is not applied. */
+  private epoch = 0;
+  private failedEpoch = -1;
+
+  /** @param writeDepth as Store.writeDepth: more than 1 lets tests pipeline writes. */
+  constructor(options: { writeDepth?: number } = {}) {
+    this.writeDepth = options.writeDepth ?? 1;
+  }
+
+  recover(): void {
+    this.epoch++;
+  }
 
   loadTopics(): TopicMeta[] {
     return [...this.topics.values()];
@@ -71,10 +84,13 @@ export class MemoryStore implements Store {
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {
+    const epoch = this.epoch;
     await Promise.resolve();
+    if (epoch === this.failedEpoch) throw new Error("not applied: an earlier commit failed");
     if (this.failNextWrite) {
       const err = this.failNextWrite;
       this.failNextWrite = undefined;
+      this.failedEpoch = epoch;
       throw err;
     }
     for (const op of ops) {

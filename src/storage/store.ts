@@ -90,8 +90,15 @@ export interface Store {
    * is reached (the first record is always returned). */
   readRecords(topicId: number, partition: number, fromOffset: number, maxRecords: number, maxBytes: number): StoredRecord[];
   /** Applies all ops in one transaction; resolves once it is durable (synced, unless
-   * the store was opened without sync). Rejects with nothing applied on failure. */
+   * the store was opened without sync). Rejects with nothing applied on failure.
+   * Writes are applied and settle in call order. */
   write(ops: readonly WriteOp[]): Promise<void>;
+  /** How many write() calls may be pending at once (absent: 1). A store that allows
+   * more fails every write called after a failed one, applying nothing, until
+   * recover() is called: those writes were built on the failed one's offsets. */
+  readonly writeDepth?: number;
+  /** Accepts writes again after a failed one (see writeDepth). */
+  recover?(): void;
   /** Removes a partition's oldest chunks appended before `cutoffMs`, never its newest
    * chunk (which keeps the end offset); returns the new first offset. */
   trimBefore(topicId: number, partition: number, cutoffMs: number): Promise<number>;

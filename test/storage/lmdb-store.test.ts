@@ -50,14 +50,21 @@ describe("LmdbStore durable commits (commit thread)", () => {
     await reopened.close();
   });
 
-  it("a commit that fails applies nothing, and the next one works", async () => {
+  it("a failed commit applies nothing, nor does any write after it until recover()", async () => {
     const path = tempDir("ferry-commit-thread-");
     dirs.push(path);
     const store = new LmdbStore({ path });
+    expect(store.writeDepth).toBe(2);
     // LMDB refuses keys over its maximum size: this group's offset key is one.
     const tooLong = { kind: "groupOffset", topicId: 1, group: "g".repeat(4000), partition: 0, offset: 1 } as const;
-    await expect(store.write([records(0, 2), tooLong])).rejects.toThrow(/key/i);
+    // The second write is handed over before the first one's failure is known.
+    const failing = store.write([records(0, 2), tooLong]);
+    const behind = store.write([records(2, 2)]);
+    await expect(failing).rejects.toThrow(/key/i);
+    await expect(behind).rejects.toThrow(/earlier commit failed/);
     expect(store.partitionEnd(1, 0)).toBe(0);
+    await expect(store.write([records(0, 2)])).rejects.toThrow(/earlier commit failed/);
+    store.recover();
     await store.write([records(0, 2)]);
     expect(store.partitionEnd(1, 0)).toBe(2);
     await store.close();
