@@ -35,6 +35,10 @@ function removals(keys: readonly Buffer[]): PreparedCommit {
   return { writes: keys.map((key) => ({ put: false, db: RECORDS, key: new Uint8Array(key) }) as const), transfer: [], recordBytes: 0 };
 }
 
+/** How many commits may wait for the commit thread at once. It commits all that are
+ * queued when it starts a transaction, so this only bounds the memory they hold. */
+const COMMIT_THREAD_DEPTH = 16;
+
 /** How many records one background delete transaction removes. */
 const DELETE_CHUNK_RECORDS = 10_000;
 
@@ -47,7 +51,7 @@ export class LmdbStore implements Store {
   private readonly commitThread: CommitThread | undefined;
   /** The largest next topic id handed to a commit (ids are never reused, even after a failed one). */
   private nextTopicIdWritten: number | undefined;
-  /** 2 with the commit thread: it holds the next commit while the current one syncs. */
+  /** COMMIT_THREAD_DEPTH with the commit thread, which groups what is queued; else 1. */
   readonly writeDepth: number;
 
   constructor(options: LmdbStoreOptions) {
@@ -60,7 +64,7 @@ export class LmdbStore implements Store {
     this.records = this.env.openDB<Buffer, Buffer>({ name: "records", keyEncoding: "binary", encoding: "binary" });
     this.meta = this.env.openDB<unknown, MetaKey>({ name: "meta" });
     this.commitThread = sync ? new CommitThread(envOptions) : undefined;
-    this.writeDepth = this.commitThread ? 2 : 1;
+    this.writeDepth = this.commitThread ? COMMIT_THREAD_DEPTH : 1;
   }
 
   loadTopics(): TopicMeta[] {
@@ -150,7 +154,7 @@ export class LmdbStore implements Store {
   }
 
   /** Turns ops into puts and removes. Runs while earlier writes may still be pending
-   * (writeDepth 2), so it reads nothing those could change. */
+   * (writeDepth), so it reads nothing those could change. */
   private prepare(ops: readonly WriteOp[]): PreparedCommit {
     const writes: StoreWrite[] = [];
     const transfer: ArrayBuffer[] = [];

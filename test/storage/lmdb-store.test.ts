@@ -54,7 +54,7 @@ describe("LmdbStore durable commits (commit thread)", () => {
     const path = tempDir("ferry-commit-thread-");
     dirs.push(path);
     const store = new LmdbStore({ path });
-    expect(store.writeDepth).toBe(2);
+    expect(store.writeDepth).toBeGreaterThan(1);
     // LMDB refuses keys over its maximum size: this group's offset key is one.
     const tooLong = { kind: "groupOffset", topicId: 1, group: "g".repeat(4000), partition: 0, offset: 1 } as const;
     // The second write is handed over before the first one's failure is known.
@@ -67,6 +67,21 @@ describe("LmdbStore durable commits (commit thread)", () => {
     store.recover();
     await store.write([records(0, 2)]);
     expect(store.partitionEnd(1, 0)).toBe(2);
+    await store.close();
+  });
+
+  it("of commits posted back to back (one transaction for all queued), a bad one fails alone: those before it apply, those behind it do not", async () => {
+    const path = tempDir("ferry-commit-thread-");
+    dirs.push(path);
+    const store = new LmdbStore({ path });
+    const tooLong = { kind: "groupOffset", topicId: 1, group: "g".repeat(4000), partition: 0, offset: 1 } as const;
+    // Posted back to back, so the commit thread finds them queued together.
+    const outcomes = await Promise.allSettled([store.write([records(0, 2)]), store.write([records(2, 2), tooLong]), store.write([records(4, 2)])]);
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? "ok" : /earlier commit failed/.test(String(o.reason)) ? "skipped" : "failed"))).toEqual(["ok", "failed", "skipped"]);
+    expect(store.partitionEnd(1, 0)).toBe(2);
+    store.recover();
+    await Promise.all([store.write([records(2, 2)]), store.write([records(4, 2)])]);
+    expect(store.partitionEnd(1, 0)).toBe(6);
     await store.close();
   });
 });
