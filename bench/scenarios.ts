@@ -151,7 +151,7 @@ function e2e(groups: number): Scenario["ferry"] {
         bytesPerMsg: VALUE_100B,
         latency: hist.summary(),
         latencyKind: "produce → delivery",
-        note: `ProduceBatch 1000 × ${inFlight} in flight (≤ ${maxAhead / 1000}k ahead); ${groups} group(s), max_in_flight 20000, Ack per ≤1000 records as offset runs (AckItem.count); msgs/s = records delivered to every group`,
+        note: `ProduceBatch 1000 × ${inFlight} in flight (≤ ${maxAhead / 1000}k ahead); ${groups} group(s), max_in_flight ${CONSUMER_MAX_IN_FLIGHT}, Ack per ≤1000 records as offset runs (AckItem.count); msgs/s = records delivered to every group`,
         extra: {
           deliveriesPerSec: Math.round((msgs * groups) / seconds),
           acked: acked.reduce((a, b) => a + b, 0),
@@ -213,7 +213,7 @@ function catchup(ack: boolean): Scenario["ferry"] {
         bytesPerMsg: VALUE_100B,
         latencyKind: "-",
         note: ack
-          ? `${ctx.count} records preloaded (ProduceBatch 5000), then one group member from earliest, max_in_flight 20000, Ack per ≤1000 records as offset runs (AckItem.count); time to the last delivery`
+          ? `${ctx.count} records preloaded (ProduceBatch 5000), then one group member from earliest, max_in_flight ${CONSUMER_MAX_IN_FLIGHT}, Ack per ≤1000 records as offset runs (AckItem.count); time to the last delivery`
           : `${ctx.count} records preloaded, then a group-less Subscribe from earliest (no acks); time to the last delivery`,
       };
     } finally {
