@@ -15,20 +15,31 @@ const HEADER_BYTES = 12;
 /** A large append is split so that no chunk outgrows this (readers load whole chunks). */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
-/** The chunk owns its ArrayBuffer (never a pooled slab), so it can be transferred to another thread. */
-export function encodeChunk(appendTimeMs: number, records: readonly Uint8Array[]): Buffer {
+/** The encoded size of a chunk of `records`. */
+export function chunkBytes(records: readonly Uint8Array[]): number {
   let size = HEADER_BYTES;
   for (const r of records) size += 4 + r.length;
-  const out = Buffer.allocUnsafeSlow(size);
-  out.writeUInt32BE(records.length, 0);
-  out.writeUInt32BE(Math.floor(appendTimeMs / 0x1_0000_0000), 4);
-  out.writeUInt32BE(appendTimeMs >>> 0, 8);
+  return size;
+}
+
+/** Encodes the chunk into `out`, which is exactly chunkBytes(records) long. */
+export function writeChunk(out: Uint8Array, appendTimeMs: number, records: readonly Uint8Array[]): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(0, records.length);
+  view.setUint32(4, Math.floor(appendTimeMs / 0x1_0000_0000));
+  view.setUint32(8, appendTimeMs >>> 0);
   let pos = HEADER_BYTES;
   for (const r of records) {
-    out.writeUInt32BE(r.length, pos);
+    view.setUint32(pos, r.length);
     out.set(r, pos + 4);
     pos += 4 + r.length;
   }
+}
+
+/** The chunk in a Buffer of its own (never a pooled slab, so it can be transferred to another thread). */
+export function encodeChunk(appendTimeMs: number, records: readonly Uint8Array[]): Buffer {
+  const out = Buffer.allocUnsafeSlow(chunkBytes(records));
+  writeChunk(out, appendTimeMs, records);
   return out;
 }
 

@@ -18,13 +18,24 @@ const SKIPPED = "not applied: an earlier commit failed";
 // Record keys and values arrive as Uint8Arrays; lmdb's binary encoding takes Buffers.
 const asBuffer = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
+// lmdb-js stores garbage from a Buffer over a SharedArrayBuffer (it misreads the address),
+// so values in the commit arena (commit-arena.ts) are copied into this buffer first. One
+// buffer reused: putSync copies the value into the transaction before it returns.
+let scratch = Buffer.allocUnsafeSlow(256 * 1024);
+function valueBuffer(bytes) {
+  if (!(bytes.buffer instanceof SharedArrayBuffer)) return asBuffer(bytes);
+  if (scratch.length < bytes.length) scratch = Buffer.allocUnsafeSlow(Math.max(bytes.length, scratch.length * 2));
+  scratch.set(bytes);
+  return scratch.subarray(0, bytes.length);
+}
+
 /** Set by a failed chained commit: later chained commits were built on it (see Store.writeDepth). */
 let chainFailed = false;
 
 /** Applies one write of the `StoreWrite` shape (commit-thread.ts) inside the transaction. */
 function apply(w) {
   if (w.db === RECORDS) {
-    if (w.put) dbs[RECORDS].putSync(asBuffer(w.key), asBuffer(w.value));
+    if (w.put) dbs[RECORDS].putSync(asBuffer(w.key), valueBuffer(w.value));
     else dbs[RECORDS].removeSync(asBuffer(w.key));
   } else if (w.put) dbs[w.db].putSync(w.key, w.value);
   else if (w.key !== undefined) dbs[w.db].removeSync(w.key);
