@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { fromBinary } from "@bufbuild/protobuf";
 import { RecordSchema } from "../../../src/gen/ferry/v1/common_pb.js";
 import type { SubscriptionEvent } from "../../../src/groups/group-coordinator.js";
@@ -41,6 +41,21 @@ describe("group delivery with a fake clock", () => {
     e.clock.advance(1 + 100); // deadline, then the first backoff (100 ms)
     const again = await nextMatching(s, isRecords);
     expect(isRecords(again) && again.deliveries.map((d) => [d.record.offset, d.attempt])).toEqual([[0, 2]]);
+  });
+
+  it("redelivers a timed-out run with one read of the store, not one per record", async () => {
+    const e = testEngine();
+    await e.broker.createTopic("t", { partitions: 1 });
+    await e.produce("t", Array.from({ length: 300 }, (_, i) => `v${i}`));
+    const s = join(e, "t", "g");
+    const first = await nextMatching(s, isRecords);
+    expect(isRecords(first) && first.deliveries.length).toBe(300);
+    e.clock.advance(1000 + 100); // deadline, then the first backoff
+    const reads = vi.spyOn(e.store, "readRecords");
+    const again = await nextMatching(s, isRecords);
+    expect(isRecords(again) && again.deliveries.map((d) => [d.record.offset, d.attempt])).toEqual(Array.from({ length: 300 }, (_, i) => [i, 2]));
+    expect(isRecords(again) && again.deliveries.map((d) => new TextDecoder().decode(fromBinary(RecordSchema, d.record.bytes).value))).toEqual(Array.from({ length: 300 }, (_, i) => `v${i}`));
+    expect(reads).toHaveBeenCalledTimes(1);
   });
 
   it("extend pushes the deadline out", async () => {
