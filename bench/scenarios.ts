@@ -294,11 +294,16 @@ async function fixedRate(ctx: ScenarioContext): Promise<Measurement> {
 
 // ---------------------------------------------------------------- memory
 
+/** The stalled group's ack deadline: well inside the measured window. */
+const STALLED_ACK_DEADLINE_MS = 2000;
+
 async function stalled(ctx: ScenarioContext): Promise<Measurement> {
   const topic = "bench";
   const producer = await ready(ctx.address);
   await producer.unary("ProduceBatch", new BatchTemplate(topic, 1, VALUE_100B).stamp(0));
-  const consumer = new Consumer(ctx.address, { topic, group: "stalled", maxInFlight: 100_000, ack: false });
+  // A short ack deadline, so the stall outlasts it many times within the run: the
+  // stalled member's records time out and are redelivered to it again and again.
+  const consumer = new Consumer(ctx.address, { topic, group: "stalled", maxInFlight: 100_000, ack: false, ackDeadlineMs: STALLED_ACK_DEADLINE_MS });
   await consumer.start();
   // Read without acking for half the warm-up (the member reaches its max_in_flight of unacked records),
   // then stop reading too: the broker's writes back up against HTTP/2 flow control. Measured: the rest.
@@ -312,7 +317,7 @@ async function stalled(ctx: ScenarioContext): Promise<Measurement> {
       bytesPerMsg: VALUE_100B,
       latency: hist.summary(),
       latencyKind: "ProduceBatch call",
-      note: "group 'stalled' subscribes with max_in_flight 100000 (the broker maximum) and never acks; it reads for half the warm-up, then stops reading, while ProduceBatch 1000 × 4 runs throughout",
+      note: `group 'stalled' subscribes with max_in_flight 100000 (the broker maximum) and ack deadline ${STALLED_ACK_DEADLINE_MS} ms and never acks; it reads for half the warm-up, then stops reading (its records time out and are redelivered to it), while ProduceBatch 1000 × 4 runs throughout`,
       extra: { stalledConsumerReceived: consumer.received },
     };
   } finally {

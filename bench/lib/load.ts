@@ -136,6 +136,8 @@ export interface ConsumerOptions {
   readonly maxInFlight: number;
   /** Ack every delivered record (batched). */
   readonly ack: boolean;
+  /** The group's ack deadline; absent: the broker's default. */
+  readonly ackDeadlineMs?: number;
   /** Record produce-to-delivery latency into this histogram while `measuring()` is true. */
   readonly latency?: { hist: LatencyHistogram; measuring: () => boolean };
   /** Records acked before an Ack call is sent at once (as offset runs). @defaultValue 1000 */
@@ -168,7 +170,7 @@ export class Consumer {
   /** Subscribes; resolves once a group member has its assignment (group-less: at once). */
   start(): Promise<void> {
     const o = this.o;
-    const stream = this.client.subscribe(encodeSubscribe({ topic: o.topic, group: o.group, from: START_EARLIEST, maxInFlight: o.maxInFlight, clientId: "bench" }));
+    const stream = this.client.subscribe(encodeSubscribe({ topic: o.topic, group: o.group, from: START_EARLIEST, maxInFlight: o.maxInFlight, clientId: "bench", ...(o.ackDeadlineMs === undefined ? {} : { ackDeadlineMs: o.ackDeadlineMs }) }));
     this.stream = stream;
     return new Promise((resolve, reject) => {
       if (o.group === "") resolve();

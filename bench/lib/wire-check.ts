@@ -31,6 +31,8 @@ export function checkWire(): void {
 
   const s = fromBinary(SubscribeRequestSchema, encodeSubscribe({ topic: "t", group: "g", from: START_EARLIEST, maxInFlight: 300_000, clientId: "c" }));
   assert(s.topic === "t" && s.group === "g" && s.start?.from === START_EARLIEST && s.maxInFlight === 300_000 && s.clientId === "c", "SubscribeRequest");
+  const withDeadline = fromBinary(SubscribeRequestSchema, encodeSubscribe({ topic: "t", group: "g", from: START_EARLIEST, maxInFlight: 5, clientId: "c", ackDeadlineMs: 2000 }));
+  assert(withDeadline.options?.ackDeadlineMs === 2000n && withDeadline.clientId === "c" && withDeadline.maxInFlight === 5, "SubscribeRequest options");
 
   const ack = new AckEncoder("t", "g", "m-1");
   ack.add(9, 1);

@@ -154,9 +154,11 @@ export interface SubscribeOptions {
   readonly from: number;
   readonly maxInFlight: number;
   readonly clientId?: string;
+  /** The group's ack deadline (GroupOptions.ack_deadline_ms); absent: the broker's default. */
+  readonly ackDeadlineMs?: number;
 }
 
-/** SubscribeRequest { topic, group, start { from }, max_in_flight, client_id }. */
+/** SubscribeRequest { topic, group, start { from }, max_in_flight, client_id, options { ack_deadline_ms } }. */
 export function encodeSubscribe(o: SubscribeOptions): Buffer {
   const t = Buffer.from(o.topic);
   const g = Buffer.from(o.group);
@@ -179,6 +181,12 @@ export function encodeSubscribe(o: SubscribeOptions): Buffer {
   if (c.length > 0) {
     p = writeLenHeader(buf, p, 0x32, c.length);
     p += c.copy(buf, p);
+  }
+  if (o.ackDeadlineMs !== undefined) {
+    // options = 7 { ack_deadline_ms = 1 }
+    p = writeLenHeader(buf, p, 0x3a, 1 + varintLen(o.ackDeadlineMs));
+    buf[p++] = 0x08;
+    p = writeVarint(buf, p, o.ackDeadlineMs);
   }
   return buf.subarray(0, p);
 }
