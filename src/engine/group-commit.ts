@@ -4,8 +4,9 @@
  * one per record. An idle store commits at once (after the current microtasks), so
  * a lone producer does not wait for a timer. Commits are applied in submission order.
  *
- * A store with `writeDepth` 2 (the durable LMDB store) gets the next commit while the
- * current one syncs, so its commit thread starts it without waiting for the event loop.
+ * A store with a `writeDepth` above 1 (the durable LMDB store) is handed later commits
+ * while the current one syncs, so its commit thread starts the next one without waiting
+ * for the event loop.
  */
 import type { Store, WriteOp } from "../storage/store.js";
 

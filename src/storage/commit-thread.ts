@@ -1,13 +1,14 @@
 /**
  * The durable commit path of LmdbStore: a worker thread (lmdb-commit-worker.js) that
- * owns every write transaction and syncs it before it answers.
+ * owns every write transaction and syncs it before it answers. Commits queued when it
+ * starts a transaction share that transaction and its fsync.
  *
  * Why not lmdb-js's own async `transaction()`: its callback runs on the main thread
  * inside the writer thread's transaction, so one commit waits for three turns of the
  * broker's busy event loop (the batching `setImmediate`, the callback, the answer).
  * Under `produce/100B-batch1000` that was about 2 ms of a 4–6 ms commit before the
  * callback even started. Here the main thread prepares the puts (record chunks already
- * encoded), posts them with the chunk buffers transferred, and waits for one answer.
+ * encoded into the shared CommitArena), posts them, and waits for one answer.
  */
 import { Worker } from "node:worker_threads";
 import type { MetaKey } from "./keys.js";
@@ -16,7 +17,8 @@ import type { MetaKey } from "./keys.js";
 export const COMMIT_DBS = { records: 0, meta: 1 } as const;
 
 /** One put or remove of a commit, or the removal of every meta key in [start, end).
- * Record values must own their ArrayBuffer (it is transferred). */
+ * Record values are views of the CommitArena's shared buffer, or own their ArrayBuffer
+ * (which is then transferred). */
 export type StoreWrite =
   | { readonly put: true; readonly db: 0; readonly key: Uint8Array; readonly value: Uint8Array }
   | { readonly put: true; readonly db: 1; readonly key: MetaKey; readonly value: unknown }
@@ -50,8 +52,8 @@ export class CommitThread {
 
   /**
    * Applies `writes` in one durable transaction; `transfer` holds the record values'
-   * buffers. After a failed `chained` commit the thread fails every later chained one,
-   * applying nothing, until recover().
+   * own buffers, if any. After a failed `chained` commit the thread fails every later
+   * chained one, applying nothing, until recover().
    */
   commit(writes: readonly StoreWrite[], transfer: ArrayBuffer[], chained: boolean): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
