@@ -50,6 +50,39 @@ describe("LmdbStore durable commits (commit thread)", () => {
     await reopened.close();
   });
 
+  it("keeps every byte through the commit arena's wrap-arounds and through commits too big for it", async () => {
+    const path = tempDir("ferry-commit-thread-");
+    dirs.push(path);
+    const store = new LmdbStore({ path });
+    const record = (offset: number, size: number): Uint8Array => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i += 97) bytes[i] = (offset * 31 + i) & 255;
+      bytes[size - 1] = offset & 255;
+      return bytes;
+    };
+    const op = (firstOffset: number, count: number, size: number) =>
+      ({ kind: "records", topicId: 1, partition: 0, firstOffset, appendTimeMs: 5, records: Array.from({ length: count }, (_, i) => record(firstOffset + i, size)) }) as const;
+    // 40 MiB in commits of 256 KiB, 12 in flight at a time: the 8 MiB arena wraps around
+    // several times while commits behind still hold their regions.
+    let offset = 0;
+    for (let round = 0; round < 14; round++) {
+      const batch: Promise<void>[] = [];
+      for (let c = 0; c < 12; c++, offset += 4) batch.push(store.write([op(offset, 4, 64 * 1024)]));
+      await Promise.all(batch);
+    }
+    // One commit of 9 MiB does not fit the arena: its chunks get buffers of their own.
+    await store.write([op(offset, 9, 1024 * 1024 - 64)]);
+    offset += 9;
+    expect(store.partitionEnd(1, 0)).toBe(offset);
+    for (let o = 0; o < offset; o += 1) {
+      const [stored] = store.readRecords(1, 0, o, 1, 1);
+      const size = o < offset - 9 ? 64 * 1024 : 1024 * 1024 - 64;
+      expect(stored?.offset).toBe(o);
+      expect(Buffer.from(stored!.bytes).equals(Buffer.from(record(o, size)))).toBe(true);
+    }
+    await store.close();
+  });
+
   it("a failed commit applies nothing, nor does any write after it until recover()", async () => {
     const path = tempDir("ferry-commit-thread-");
     dirs.push(path);
