@@ -39,6 +39,15 @@ export function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / ticksPerSecond();
 }
 
+/** The machine's CPU time (all cores) so far, in ticks: everything, and what the
+ * hypervisor stole (the `steal` column of /proc/stat's `cpu` line). */
+export function machineTicks(): { total: number; steal: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
+  return { total: ticks.slice(0, 8).reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+}
+
 export interface MemSample {
   readonly rssAnonKiB: number;
   readonly rssFileKiB: number;
@@ -54,6 +63,9 @@ export interface ProcStats {
   /** Broker CPU over the measured window, in % of one core. */
   readonly cpuPercent: number;
   readonly cpuSeconds: number;
+  /** The share of the machine's CPU time the hypervisor stole over the measured window, in %:
+   * a high value means a slow, noisy neighbour hour, not a slow broker. */
+  readonly machineStealPercent: number;
   /** RssAnon when the measured window began. */
   readonly rssAnonStartMiB: number;
   /** The largest RssAnon seen over the broker's whole life (warm-up and preload included). */
@@ -64,6 +76,11 @@ export interface ProcStats {
   readonly rssAnonPeakFirstHalfMiB: number;
   readonly rssAnonPeakSecondHalfMiB: number;
   readonly samples: number;
+}
+
+function stealPercent(from: { total: number; steal: number }, to: { total: number; steal: number }): number {
+  const total = to.total - from.total;
+  return total > 0 ? Math.round(((to.steal - from.steal) / total) * 1000) / 10 : 0;
 }
 
 /** Samples a process every 100 ms; markStart/markEnd bound the measured window. */
@@ -77,6 +94,8 @@ export class ProcMonitor {
   private tStart = 0;
   private tEnd = 0;
   private anonStart = 0;
+  private machineStart = { total: 0, steal: 0 };
+  private machineEnd = { total: 0, steal: 0 };
 
   constructor(private readonly pid: number) {}
 
@@ -100,6 +119,7 @@ export class ProcMonitor {
   markStart(): void {
     this.sample();
     this.cpuStart = cpuSeconds(this.pid);
+    this.machineStart = machineTicks();
     this.tStart = performance.now();
     this.anonStart = this.series.at(-1)?.anon ?? 0;
   }
@@ -107,6 +127,7 @@ export class ProcMonitor {
   markEnd(): void {
     this.sample();
     this.cpuEnd = cpuSeconds(this.pid);
+    this.machineEnd = machineTicks();
     this.tEnd = performance.now();
   }
 
@@ -122,6 +143,7 @@ export class ProcMonitor {
     return {
       cpuPercent: Math.round((cpu / secs) * 1000) / 10,
       cpuSeconds: Math.round(cpu * 100) / 100,
+      machineStealPercent: stealPercent(this.machineStart, this.machineEnd),
       rssAnonStartMiB: mib(this.anonStart),
       rssAnonPeakMiB: mib(this.peakAnon),
       rssAnonEndMiB: mib(inWindow.at(-1)?.anon ?? 0),
