@@ -50,7 +50,7 @@ describe("LmdbStore durable commits (commit thread)", () => {
     await reopened.close();
   });
 
-  it("keeps every byte through the commit arena's wrap-arounds and through commits too big for it", async () => {
+  it("keeps every byte through the commit arena's wrap-arounds, a large chunk, and a commit too big for it", async () => {
     const path = tempDir("ferry-commit-thread-");
     dirs.push(path);
     const store = new LmdbStore({ path });
@@ -70,13 +70,16 @@ describe("LmdbStore durable commits (commit thread)", () => {
       for (let c = 0; c < 12; c++, offset += 4) batch.push(store.write([op(offset, 4, 64 * 1024)]));
       await Promise.all(batch);
     }
+    // A chunk larger than the commit thread's first copy buffer (256 KiB), from the arena.
+    await store.write([op(offset, 1, 700 * 1024)]);
+    offset += 1;
     // One commit of 9 MiB does not fit the arena: its chunks get buffers of their own.
     await store.write([op(offset, 9, 1024 * 1024 - 64)]);
     offset += 9;
     expect(store.partitionEnd(1, 0)).toBe(offset);
     for (let o = 0; o < offset; o += 1) {
       const [stored] = store.readRecords(1, 0, o, 1, 1);
-      const size = o < offset - 9 ? 64 * 1024 : 1024 * 1024 - 64;
+      const size = o < offset - 10 ? 64 * 1024 : o === offset - 10 ? 700 * 1024 : 1024 * 1024 - 64;
       expect(stored?.offset).toBe(o);
       expect(Buffer.from(stored!.bytes).equals(Buffer.from(record(o, size)))).toBe(true);
     }
