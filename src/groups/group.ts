@@ -161,19 +161,21 @@ export class Group {
       // Records usually come back in runs (a whole delivery timed out): each run of
       // consecutive offsets is read at once. One read per record copied a whole chunk
       // out of LMDB for every retried record (a 5000-record pull held gigabytes).
-      for (let i = 0; i < due.length && out.length < capacity; ) {
+      retries: for (let i = 0; i < due.length && out.length < capacity && bytes < PULL_MAX_BYTES; ) {
         let end = i + 1;
         while (end < due.length && end - i < capacity - out.length && due[end]!.offset === due[end - 1]!.offset + 1) end++;
-        const stored = this.broker.read(log, due[i]!.offset, end - i, Infinity);
-        // Consecutive from stored[0]; offsets below it were trimmed away.
+        const stored = this.broker.read(log, due[i]!.offset, end - i, PULL_MAX_BYTES - bytes);
+        // Consecutive from stored[0]: offsets below it were trimmed away, and the read
+        // stops early once the event's bytes are spent.
         const base = stored[0]?.offset ?? Infinity;
         for (; i < end; i++) {
           const retry = due[i]!;
-          const record = stored[retry.offset - base];
-          if (!record || record.offset !== retry.offset) {
+          if (retry.offset < base) {
             d.markDone(retry.offset); // trimmed away meanwhile
             continue;
           }
+          const record = stored[retry.offset - base];
+          if (!record) break retries; // the bytes are spent: the rest waits for the next event
           d.deliverRetry(retry, member.slot, now, this.meta.ackDeadlineMs);
           out.push({ partition: p, record, attempt: retry.failures + 1 });
           bytes += record.bytes.length;

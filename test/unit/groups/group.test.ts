@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { RecordSchema } from "../../../src/gen/ferry/v1/common_pb.js";
 import type { SubscriptionEvent } from "../../../src/groups/group-coordinator.js";
 import { IN_FLIGHT } from "../../../src/delivery/partition-delivery.js";
-import { BEHIND_MIN_RECORDS, PULL_MAX_RECORDS, PULL_MAX_RECORDS_BEHIND, SETTLE_EXTEND, SETTLE_NACK } from "../../../src/groups/group.js";
+import { BEHIND_MIN_RECORDS, PULL_MAX_BYTES, PULL_MAX_RECORDS, PULL_MAX_RECORDS_BEHIND, SETTLE_EXTEND, SETTLE_NACK } from "../../../src/groups/group.js";
 import { subscription, testEngine } from "../../helpers/engine.js";
 
 const controllers: AbortController[] = [];
@@ -56,6 +56,32 @@ describe("group delivery with a fake clock", () => {
     expect(isRecords(again) && again.deliveries.map((d) => [d.record.offset, d.attempt])).toEqual(Array.from({ length: 300 }, (_, i) => [i, 2]));
     expect(isRecords(again) && again.deliveries.map((d) => new TextDecoder().decode(fromBinary(RecordSchema, d.record.bytes).value))).toEqual(Array.from({ length: 300 }, (_, i) => `v${i}`));
     expect(reads).toHaveBeenCalledTimes(1);
+  });
+
+  it("redelivers within the event byte limit, the rest in the next events", async () => {
+    const e = testEngine();
+    await e.broker.createTopic("t", { partitions: 1 });
+    const value = "x".repeat(10_000);
+    await e.produce("t", Array.from({ length: 300 }, () => value));
+    const s = join(e, "t", "g");
+    const sizes = (ev: SubscriptionEvent): number => (isRecords(ev) ? ev.deliveries.reduce((n, d) => n + d.record.bytes.length, 0) : 0);
+    let delivered = 0;
+    while (delivered < 300) {
+      const ev = await nextMatching(s, isRecords);
+      if (isRecords(ev)) delivered += ev.deliveries.length;
+    }
+    expect(delivered).toBe(300);
+    e.clock.advance(1000 + 100); // every delivery times out; the first backoff passes
+    const again = await nextMatching(s, isRecords);
+    expect(isRecords(again) && again.deliveries[0]!.attempt).toBe(2);
+    expect(sizes(again)).toBeLessThanOrEqual(PULL_MAX_BYTES);
+    const redelivered = isRecords(again) ? again.deliveries.map((d) => d.record.offset) : [];
+    expect(redelivered.length).toBeLessThan(300);
+    while (redelivered.length < 300) {
+      const ev = await nextMatching(s, isRecords);
+      if (isRecords(ev)) redelivered.push(...ev.deliveries.filter((d) => d.attempt === 2).map((d) => d.record.offset));
+    }
+    expect(redelivered).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
   it("extend pushes the deadline out", async () => {
