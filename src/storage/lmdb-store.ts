@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { metaKeys, offsetOfKey, partitionRange, recordKey, type MetaKey } from "./keys.js";
-import { chunkAppendTimeMs, chunkBytes, chunkRecordCount, readChunk, splitIntoChunks, writeChunk } from "./chunk-codec.js";
+import { chunkAppendTimeMs, chunkBytes, chunkRecordCount, encodeChunk, readChunk, splitIntoChunks, writeChunk } from "./chunk-codec.js";
 import { CommitArena, type Region } from "./commit-arena.js";
 import { COMMIT_DBS, CommitThread, type StoreWrite } from "./commit-thread.js";
 import type { GroupMeta, ProducerState, Store, StoredRecord, TopicMeta, WriteOp } from "./store.js";
@@ -220,10 +220,15 @@ export class LmdbStore implements Store {
     const transfer: ArrayBuffer[] = [];
     let pos = 0;
     for (const c of chunks) {
-      const value = slot ? slot.bytes.subarray(pos, pos + c.bytes) : Buffer.allocUnsafeSlow(c.bytes);
+      let value: Uint8Array;
+      if (slot) {
+        value = slot.bytes.subarray(pos, pos + c.bytes);
+        writeChunk(value, c.appendTimeMs, c.records);
+      } else {
+        value = encodeChunk(c.appendTimeMs, c.records);
+        if (this.commitThread) transfer.push(value.buffer as ArrayBuffer);
+      }
       pos += c.bytes;
-      writeChunk(value, c.appendTimeMs, c.records);
-      if (!slot && this.commitThread) transfer.push(value.buffer as ArrayBuffer);
       writes.push({ put: true, db: RECORDS, key: c.key, value });
     }
     return { writes, transfer, recordBytes, region: slot?.region };

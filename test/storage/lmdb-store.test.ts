@@ -30,13 +30,17 @@ describe("LmdbStore durable commits (commit thread)", () => {
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
+  /** A durable store in a fresh directory (removed after the test). */
+  const openStore = (): { path: string; store: LmdbStore } => {
+    const path = tempDir("ferry-commit-thread-");
+    dirs.push(path);
+    return { path, store: new LmdbStore({ path }) };
+  };
   const records = (firstOffset: number, count: number) =>
     ({ kind: "records", topicId: 1, partition: 0, firstOffset, appendTimeMs: 5, records: Array.from({ length: count }, (_, i) => Uint8Array.from([18, 1, (firstOffset + i) & 255])) }) as const;
 
   it("reads see a commit once it resolves, and close lets pending commits finish", async () => {
-    const path = tempDir("ferry-commit-thread-");
-    dirs.push(path);
-    const store = new LmdbStore({ path });
+    const { path, store } = openStore();
     expect(store.readRecords(1, 0, 0, 10, 1 << 20)).toEqual([]); // holds a read snapshot from before the commit
     await store.write([records(0, 3)]);
     expect(store.readRecords(1, 0, 0, 10, 1 << 20).map((r) => [r.offset, r.bytes[2]])).toEqual([[0, 0], [1, 1], [2, 2]]);
@@ -51,9 +55,7 @@ describe("LmdbStore durable commits (commit thread)", () => {
   });
 
   it("keeps every byte through the commit arena's wrap-arounds, a large chunk, and a commit too big for it", async () => {
-    const path = tempDir("ferry-commit-thread-");
-    dirs.push(path);
-    const store = new LmdbStore({ path });
+    const { store } = openStore();
     const record = (offset: number, size: number): Uint8Array => {
       const bytes = new Uint8Array(size);
       for (let i = 0; i < size; i += 97) bytes[i] = (offset * 31 + i) & 255;
@@ -87,9 +89,7 @@ describe("LmdbStore durable commits (commit thread)", () => {
   });
 
   it("a failed commit applies nothing, nor does any write after it until recover()", async () => {
-    const path = tempDir("ferry-commit-thread-");
-    dirs.push(path);
-    const store = new LmdbStore({ path });
+    const { store } = openStore();
     expect(store.writeDepth).toBeGreaterThan(1);
     // LMDB refuses keys over its maximum size: this group's offset key is one.
     const tooLong = { kind: "groupOffset", topicId: 1, group: "g".repeat(4000), partition: 0, offset: 1 } as const;
@@ -107,9 +107,7 @@ describe("LmdbStore durable commits (commit thread)", () => {
   });
 
   it("of commits posted back to back (one transaction for all queued), a bad one fails alone: those before it apply, those behind it do not", async () => {
-    const path = tempDir("ferry-commit-thread-");
-    dirs.push(path);
-    const store = new LmdbStore({ path });
+    const { store } = openStore();
     const tooLong = { kind: "groupOffset", topicId: 1, group: "g".repeat(4000), partition: 0, offset: 1 } as const;
     // Posted back to back, so the commit thread finds them queued together.
     const outcomes = await Promise.allSettled([store.write([records(0, 2)]), store.write([records(2, 2), tooLong]), store.write([records(4, 2)])]);
