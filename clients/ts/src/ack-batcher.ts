@@ -1,11 +1,12 @@
 /**
  * Coalesces acks, nacks and extends into batched Ack calls: a batch goes out when it
- * covers `maxItems` records or `lingerMs` after its first item. An ack that continues
- * the batch's last run of acks on its partition extends that run (one AckItem with a
- * `count`) instead of adding an item, so in-order consumption acks cheaply; a nack or
- * an extend ends its partition's run, so each partition's items keep their order. A failed call is retried a
- * few times when the broker is unreachable; if it still fails, the records are
- * simply redelivered later (at-least-once), and `onError` hears about it.
+ * covers `maxRecords` records or `lingerMs` after its first item. An ack that
+ * continues the batch's last run of acks on its partition extends that run (one
+ * AckItem with a `count`) instead of adding an item, so in-order consumption acks
+ * cheaply; a nack or an extend ends its partition's run, so each partition's items
+ * keep their order. A failed call is retried a few times when the broker is
+ * unreachable; if it still fails, the records are simply redelivered later
+ * (at-least-once), and `onError` hears about it.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AckAction, type AckItemSchema } from "./gen/ferry/v1/broker_pb.js";
